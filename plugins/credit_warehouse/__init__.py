@@ -1,0 +1,1 @@
+"""Credit data warehouse: feeds, gates, marts and publishing for a public credit platform."""
