@@ -1,0 +1,75 @@
+"""Bring a PostgreSQL server to the shape the pipeline expects. Safe to run any number of times.
+
+Creates the databases (warehouse, the stand-in utility source, Airflow metadata), the component
+roles with their passwords, then applies the idempotent SQL files of ``warehouse/sql`` in order.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from credit_warehouse.settings import (
+    AIRFLOW_DB,
+    ROLES,
+    SOURCE_DB,
+    WAREHOUSE_DB,
+    database_url,
+    secret,
+    server_url,
+)
+
+SQL_DIR = Path(__file__).parent / "sql"
+
+
+def _ensure_roles(conn: psycopg.Connection) -> None:
+    for role in ROLES:
+        exists = conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone()
+        verb = "alter" if exists else "create"
+        # passwords cannot be bind parameters in DDL; sql.Literal quotes them safely
+        conn.execute(
+            sql.SQL("{} role {} login password {}").format(
+                sql.SQL(verb), sql.Identifier(role), sql.Literal(secret(f"{role}_password"))
+            )
+        )
+
+
+def _ensure_database(conn: psycopg.Connection, name: str, owner: str | None = None) -> None:
+    if conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone():
+        return
+    statement = sql.SQL("create database {}").format(sql.Identifier(name))
+    if owner:
+        statement += sql.SQL(" owner {}").format(sql.Identifier(owner))
+    conn.execute(statement)
+
+
+def sql_files() -> list[Path]:
+    return sorted(SQL_DIR.glob("*.sql"))
+
+
+def bootstrap(database: str = WAREHOUSE_DB) -> list[str]:
+    """Create or update everything; returns the names of the SQL files applied."""
+    with psycopg.connect(server_url() + "/postgres", autocommit=True) as conn:
+        _ensure_roles(conn)
+        _ensure_database(conn, database)
+        _ensure_database(conn, SOURCE_DB, owner="loader")
+        _ensure_database(conn, AIRFLOW_DB)
+        conn.execute(sql.SQL("revoke all on database {} from public").format(sql.Identifier(database)))
+        conn.execute(
+            sql.SQL("grant connect, temporary on database {} to {}").format(
+                sql.Identifier(database), sql.SQL(", ").join(sql.Identifier(r) for r in ROLES)
+            )
+        )
+    applied = []
+    with psycopg.connect(database_url(database), autocommit=True) as conn:
+        # one bootstrap at a time per database, so concurrent test sessions do not collide
+        conn.execute("select pg_advisory_lock(hashtext('credit_warehouse.bootstrap'))")
+        try:
+            for path in sql_files():
+                conn.execute(path.read_text())
+                applied.append(path.name)
+        finally:
+            conn.execute("select pg_advisory_unlock(hashtext('credit_warehouse.bootstrap'))")
+    return applied

@@ -1,0 +1,27 @@
+-- The load ledger: one row per batch (one file, one API pull, one watermark window of a feed).
+create table if not exists ops.load_batch (
+    batch_id bigint generated always as identity primary key,
+    feed text not null,
+    logical_date date not null,
+    source_identity text not null,           -- file path, API query, or watermark window
+    source_sha256 text not null,             -- of the bytes, or of the window for SQL sources
+    status text not null default 'received'
+        check (status in ('received', 'loaded', 'accepted', 'rejected', 'failed', 'superseded', 'published')),
+    rows_received bigint,
+    rows_accepted bigint,
+    rows_quarantined bigint,
+    bytes_received bigint,
+    watermark_from timestamptz,
+    watermark_to timestamptz,
+    received_at timestamptz not null default now(),
+    loaded_at timestamptz,
+    gated_at timestamptz,
+    finished_at timestamptz,
+    error_text text
+);
+
+create index if not exists load_batch_feed_date on ops.load_batch (feed, logical_date);
+create index if not exists load_batch_status on ops.load_batch (status);
+-- the same source bytes are loaded once per feed: a second delivery of them adds nothing
+create unique index if not exists load_batch_source_once on ops.load_batch (feed, source_sha256)
+    where status not in ('failed', 'superseded');

@@ -1,0 +1,141 @@
+-- Identifier checks and cleaning, written once here and used by the Great Expectations gates
+-- (through SQL) and by the dbt models alike. The Python twins in credit_warehouse.identifiers
+-- exist only to generate and to mask; tests hold both to the published algorithms.
+set check_function_bodies = off;
+
+-- full-width to half-width, trimmed, upper-cased, spaces and hyphens removed: how codes are compared
+create or replace function util.normalize_code(value text) returns text
+language sql immutable parallel safe as $$
+    select nullif(
+        upper(regexp_replace(
+            translate(value,
+                '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ－　',
+                '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz- '),
+            '[\s\-]', '', 'g')),
+        '')
+$$;
+
+-- GB 11714 organisation code: 8 characters, then a check character
+create or replace function util.org_code_is_valid(code text) returns boolean
+language plpgsql immutable parallel safe as $$
+declare
+    weights int[] := array[3, 7, 9, 10, 5, 8, 4, 2];
+    total int := 0;
+    c9 int;
+    expected text;
+begin
+    if code is null or code !~ '^[0-9A-Z]{8}[0-9X]$' then
+        return false;
+    end if;
+    for i in 1..8 loop
+        total := total + weights[i] * (case when substr(code, i, 1) ~ '[0-9]'
+                                            then ascii(substr(code, i, 1)) - 48
+                                            else ascii(substr(code, i, 1)) - 55 end);
+    end loop;
+    c9 := 11 - (total % 11);
+    expected := case c9 when 10 then 'X' when 11 then '0' else c9::text end;
+    return substr(code, 9, 1) = expected;
+end
+$$;
+
+-- GB 32100 Unified Social Credit Code: its own check character and its embedded organisation code
+create or replace function util.uscc_is_valid(code text) returns boolean
+language plpgsql immutable parallel safe as $$
+declare
+    alphabet constant text := '0123456789ABCDEFGHJKLMNPQRTUWXY';
+    total int := 0;
+    weight int := 1;
+begin
+    if code is null or code !~ '^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$' then
+        return false;
+    end if;
+    for i in 1..17 loop
+        total := total + (strpos(alphabet, substr(code, i, 1)) - 1) * weight;
+        weight := (weight * 3) % 31;
+    end loop;
+    if substr(alphabet, ((31 - total % 31) % 31) + 1, 1) <> substr(code, 18, 1) then
+        return false;
+    end if;
+    return util.org_code_is_valid(substr(code, 9, 9));
+end
+$$;
+
+-- GB 11643 resident ID: 17 digits with a real birth date, then the check character
+create or replace function util.resident_id_is_valid(id_no text) returns boolean
+language plpgsql immutable parallel safe as $$
+declare
+    weights int[] := array[7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    total int := 0;
+begin
+    if id_no is null or id_no !~ '^[1-9][0-9]{16}[0-9X]$' then
+        return false;
+    end if;
+    if to_char(to_date(substr(id_no, 7, 8), 'YYYYMMDD'), 'YYYYMMDD') <> substr(id_no, 7, 8)
+       or substr(id_no, 7, 4)::int < 1900 then
+        return false;
+    end if;
+    for i in 1..17 loop
+        total := total + weights[i] * (ascii(substr(id_no, i, 1)) - 48);
+    end loop;
+    return substr('10X98765432', (total % 11) + 1, 1) = substr(id_no, 18, 1);
+exception when others then
+    return false;  -- an impossible birth date
+end
+$$;
+
+-- court feeds publish person IDs already masked, e.g. 3423011964****3224
+create or replace function util.resident_id_is_masked(id_no text) returns boolean
+language sql immutable parallel safe as $$
+    select id_no ~ '^[0-9]{6,10}\*{4,8}[0-9]{3}[0-9X]$'
+$$;
+
+-- what may be shown of a resident ID: first 6 and last 4 characters
+create or replace function util.mask_resident_id(id_no text) returns text
+language sql immutable parallel safe as $$
+    select case when id_no is null then null
+                when length(id_no) <= 10 then repeat('*', length(id_no))
+                else left(id_no, 6) || repeat('*', length(id_no) - 10) || right(id_no, 4) end
+$$;
+
+-- 暂无 / 无 / "/" / blanks mean missing
+create or replace function util.null_if_placeholder(value text) returns text
+language sql immutable parallel safe as $$
+    select case when btrim(value, E' \t\u3000') in ('', '暂无', '无', '/', '-', '－', 'null', 'NULL')
+                then null else btrim(value, E' \t\u3000') end
+$$;
+
+-- dates arrive as 20190709, 2019-07-13, 2019/7/13, 2014年11月28日 or 2019.07.13; anything else is null
+create or replace function util.parse_cn_date(value text) returns date
+language plpgsql immutable parallel safe as $$
+declare
+    cleaned text := util.null_if_placeholder(translate(value, '０１２３４５６７８９－／．',
+                                                           '0123456789-/.'));
+    parts text[];
+begin
+    if cleaned is null then
+        return null;
+    end if;
+    if cleaned ~ '^\d{8}$' then
+        parts := array[substr(cleaned, 1, 4), substr(cleaned, 5, 2), substr(cleaned, 7, 2)];
+    else
+        parts := regexp_match(cleaned, '^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$');
+    end if;
+    if parts is null then
+        return null;
+    end if;
+    return make_date(parts[1]::int, parts[2]::int, parts[3]::int);
+exception when others then
+    return null;
+end
+$$;
+
+-- China's official working days: weekdays that are not public holidays, plus adjusted working
+-- weekends (调休). Reads the calendar seed ref.cn_working_calendar, so it is not immutable.
+create or replace function util.working_days_between(from_date date, to_date date) returns int
+language sql stable parallel safe as $$
+    select count(*)::int
+    from ref.cn_working_calendar
+    where calendar_date > from_date and calendar_date <= to_date and is_working_day
+$$;
+
+grant execute on all functions in schema util to loader, transformer, analyst, publisher;
