@@ -15,7 +15,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 PROJECT_ROOT = Path(os.environ.get("CREDIT_WAREHOUSE_HOME") or Path(__file__).resolve().parents[2])
 
-WAREHOUSE_DB = "credit_warehouse"
+ENV_DB_NAME = "CREDIT_WAREHOUSE_DB_NAME"
 SOURCE_DB = "utility_billing"  # stands in for the utilities' billing databases
 AIRFLOW_DB = "airflow_meta"
 
@@ -27,6 +27,11 @@ ENV_DB_URL = "CREDIT_WAREHOUSE_DB_URL"
 
 class ConfigurationError(RuntimeError):
     """A setting is missing or wrong; the message says which and what to do."""
+
+
+def warehouse_db() -> str:
+    """Name of the warehouse database (tests point this at a fresh database of their own)."""
+    return os.environ.get(ENV_DB_NAME) or "credit_warehouse"
 
 
 def state_dir() -> Path:
@@ -82,8 +87,9 @@ def server_url() -> str:
     return external_database_url() or _embedded_server_url()
 
 
-def database_url(database: str = WAREHOUSE_DB, role: str | None = None, driver: str = "postgresql") -> str:
-    """URL of one database on the server, as the superuser or as one of the component roles."""
+def database_url(database: str | None = None, role: str | None = None, driver: str = "postgresql") -> str:
+    """URL of a database (the warehouse by default), as the superuser or as one of the component roles."""
+    database = database or warehouse_db()
     parts = urlsplit(server_url())
     netloc = parts.netloc
     if role is not None:

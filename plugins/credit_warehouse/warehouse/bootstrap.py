@@ -15,10 +15,10 @@ from credit_warehouse.settings import (
     AIRFLOW_DB,
     ROLES,
     SOURCE_DB,
-    WAREHOUSE_DB,
     database_url,
     secret,
     server_url,
+    warehouse_db,
 )
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -49,9 +49,12 @@ def sql_files() -> list[Path]:
     return sorted(SQL_DIR.glob("*.sql"))
 
 
-def bootstrap(database: str = WAREHOUSE_DB) -> list[str]:
+def bootstrap(database: str | None = None) -> list[str]:
     """Create or update everything; returns the names of the SQL files applied."""
+    database = database or warehouse_db()
     with psycopg.connect(server_url() + "/postgres", autocommit=True) as conn:
+        # one bootstrap at a time per server: role and database DDL do not like concurrent twins
+        conn.execute("select pg_advisory_lock(hashtext('credit_warehouse.bootstrap'))")
         _ensure_roles(conn)
         _ensure_database(conn, database)
         _ensure_database(conn, SOURCE_DB, owner="loader")
@@ -62,14 +65,9 @@ def bootstrap(database: str = WAREHOUSE_DB) -> list[str]:
                 sql.Identifier(database), sql.SQL(", ").join(sql.Identifier(r) for r in ROLES)
             )
         )
-    applied = []
-    with psycopg.connect(database_url(database), autocommit=True) as conn:
-        # one bootstrap at a time per database, so concurrent test sessions do not collide
-        conn.execute("select pg_advisory_lock(hashtext('credit_warehouse.bootstrap'))")
-        try:
+        applied = []
+        with psycopg.connect(database_url(database), autocommit=True) as target:
             for path in sql_files():
-                conn.execute(path.read_text())
+                target.execute(path.read_text())
                 applied.append(path.name)
-        finally:
-            conn.execute("select pg_advisory_unlock(hashtext('credit_warehouse.bootstrap'))")
     return applied

@@ -6,7 +6,6 @@ import argparse
 
 from credit_warehouse.settings import (
     ROLES,
-    WAREHOUSE_DB,
     database_url,
     external_database_url,
     mask_url,
@@ -44,11 +43,11 @@ def _bootstrap(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     db = subparsers.add_parser("db", help="start, stop or inspect the embedded PostgreSQL warehouse")
     db.add_argument("action", choices=["start", "stop", "status", "url"])
-    db.add_argument("--database", default=WAREHOUSE_DB)
+    db.add_argument("--database", default=None)
     db.add_argument("--role", choices=ROLES, help="with url: the URL a component role connects with")
     db.add_argument("--show-password", action="store_true", help="with url: print the password too")
     db.set_defaults(handler=_db)
 
     boot = subparsers.add_parser("bootstrap", help="create schemas, ledger and roles (re-runnable)")
-    boot.add_argument("--database", default=WAREHOUSE_DB)
+    boot.add_argument("--database", default=None)
     boot.set_defaults(handler=_bootstrap)
