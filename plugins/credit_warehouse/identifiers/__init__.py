@@ -1,0 +1,109 @@
+"""Chinese subject identifiers: check characters, validation, masking and keyed hashing.
+
+The warehouse validates with the PostgreSQL twins in warehouse/sql/040_util_functions.sql; these
+Python versions generate codes (synthetic feeds), mask values before they reach a log or an alert,
+and key natural persons by an HMAC of the ID number instead of the number itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from datetime import date
+
+# GB 32100-2015: the code alphabet leaves out I, O, Z, S and V
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = [pow(3, i, 31) for i in range(17)]
+_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+_RESIDENT_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_RESIDENT_CHECK = "10X98765432"
+
+_HALF_WIDTH = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-"
+# full-width forms sit 0xFEE0 above ASCII; the ideographic space is U+3000
+_FULL_WIDTH = str.maketrans({**{chr(ord(c) + 0xFEE0): c for c in _HALF_WIDTH}, "\u3000": " "})
+_RESIDENT_ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])([1-9]\d{5})(\d{8})(\d{3})([0-9Xx])(?![0-9A-Za-z])")
+
+
+def normalize_code(value: str | None) -> str | None:
+    """Full-width to half-width, upper case, no spaces or hyphens (as util.normalize_code)."""
+    if value is None:
+        return None
+    cleaned = re.sub(r"[\s\-]", "", value.translate(_FULL_WIDTH)).upper()
+    return cleaned or None
+
+
+def org_code_check_char(first8: str) -> str:
+    """GB 11714 check character for the first 8 characters of an organisation code."""
+    total = sum(w * int(c, 36) for w, c in zip(_ORG_WEIGHTS, first8, strict=True))
+    value = 11 - total % 11
+    return {10: "X", 11: "0"}.get(value, str(value))
+
+
+def is_valid_org_code(code: str | None) -> bool:
+    if not code or not re.fullmatch(r"[0-9A-Z]{8}[0-9X]", code):
+        return False
+    return org_code_check_char(code[:8]) == code[8]
+
+
+def uscc_check_char(first17: str) -> str:
+    """GB 32100 check character for the first 17 characters of a USCC."""
+    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def make_uscc(authority: str, org_type: str, division_code: str, org_code_first8: str) -> str:
+    """A valid USCC from its parts; the embedded organisation code gets its own check character."""
+    org_code = org_code_first8 + org_code_check_char(org_code_first8)
+    first17 = f"{authority}{org_type}{division_code}{org_code}"
+    return first17 + uscc_check_char(first17)
+
+
+def is_valid_uscc(code: str | None) -> bool:
+    if not code or not re.fullmatch(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}", code):
+        return False
+    return uscc_check_char(code[:17]) == code[17] and is_valid_org_code(code[8:17])
+
+
+def resident_id_check_char(first17: str) -> str:
+    total = sum(w * int(c) for w, c in zip(_RESIDENT_WEIGHTS, first17, strict=True))
+    return _RESIDENT_CHECK[total % 11]
+
+
+def make_resident_id(division_code: str, birth_date: date, sequence: int) -> str:
+    first17 = f"{division_code}{birth_date:%Y%m%d}{sequence:03d}"
+    return first17 + resident_id_check_char(first17)
+
+
+def is_valid_resident_id(id_no: str | None) -> bool:
+    if not id_no or not re.fullmatch(r"[1-9]\d{16}[0-9X]", id_no):
+        return False
+    try:
+        born = date(int(id_no[6:10]), int(id_no[10:12]), int(id_no[12:14]))
+    except ValueError:
+        return False
+    return born.year >= 1900 and resident_id_check_char(id_no[:17]) == id_no[17]
+
+
+def mask_resident_id(id_no: str | None) -> str | None:
+    """First 6 and last 4 characters, the rest '*' (as util.mask_resident_id)."""
+    if id_no is None:
+        return None
+    if len(id_no) <= 10:
+        return "*" * len(id_no)
+    return id_no[:6] + "*" * (len(id_no) - 10) + id_no[-4:]
+
+
+def mask_personal_data(text: str) -> str:
+    """Masks every checksum-valid resident-ID number inside free text (log lines, alert bodies)."""
+
+    def _mask(match: re.Match) -> str:
+        candidate = match.group(0).upper()
+        return mask_resident_id(candidate) if is_valid_resident_id(candidate) else match.group(0)
+
+    return _RESIDENT_ID_PATTERN.sub(_mask, text)
+
+
+def subject_hash(id_no: str, key: bytes) -> str:
+    """Keyed hash (HMAC-SHA256) that links a natural person's records without the ID number itself."""
+    return hmac.new(key, normalize_code(id_no).encode(), hashlib.sha256).hexdigest()
