@@ -16,6 +16,7 @@ from credit_warehouse.settings import ConfigurationError, state_dir
 
 COMMAND_MODULES = (
     "credit_warehouse.warehouse.commands",
+    "credit_warehouse.orchestration.commands",
 )
 
 

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The project's front door. Needs only Python 3.11 on the machine; everything else it installs itself
+# into .venv from uv.lock (pinned, hashed) the first time, and again whenever the lock changes.
+#
+#   ./cw night            run a whole night: feeds -> gates -> dbt -> national interface, print a summary
+#   ./cw test             ruff, sqlfluff and pytest (unit, integration, e2e)
+#   ./cw <command> ...    any credit-warehouse command (db start|stop|status|url, bootstrap, generate, ...)
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")"
+
+UV_VERSION=0.13.9
+STATE=.state
+PYTHON=${CREDIT_WAREHOUSE_PYTHON:-python3.11}
+
+fail() { echo "cw: $*" >&2; exit 2; }
+
+ensure_python() {
+  command -v "$PYTHON" >/dev/null 2>&1 \
+    || fail "Python 3.11 is required but '$PYTHON' was not found; install Python 3.11 or set CREDIT_WAREHOUSE_PYTHON to its path."
+  local version
+  version=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  [[ $version == 3.11 ]] || fail "Python 3.11 is required but '$PYTHON' is Python $version; set CREDIT_WAREHOUSE_PYTHON to a Python 3.11."
+}
+
+ensure_env() {
+  local stamp=$STATE/env.stamp want
+  want=$(cat uv.lock pyproject.toml | sha256sum | cut -c1-16)
+  if [[ -x .venv/bin/credit-warehouse && -f $stamp && $(cat "$stamp") == "$want" ]]; then
+    return
+  fi
+  ensure_python
+  mkdir -p "$STATE"
+  if [[ ! -x $STATE/uv/bin/uv ]]; then
+    echo "cw: installing uv $UV_VERSION (once) ..." >&2
+    "$PYTHON" -m venv "$STATE/uv"
+    "$STATE/uv/bin/pip" install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+  fi
+  echo "cw: installing the locked environment into .venv ..." >&2
+  UV_PROJECT_ENVIRONMENT=.venv "$STATE/uv/bin/uv" sync --frozen --quiet \
+    --python "$(command -v "$PYTHON")" --python-preference only-system
+  echo "$want" > "$stamp"
+}
+
+run_tests() {
+  export CREDIT_WAREHOUSE_STATE=$PWD/$STATE/test
+  echo "== ruff" && .venv/bin/ruff check .
+  echo "== sqlfluff (dbt templater)" && .venv/bin/credit-warehouse lint-sql
+  echo "== pytest" && .venv/bin/pytest "$@"
+}
+
+ensure_env
+case "${1:-}" in
+  test) shift; run_tests "$@" ;;
+  setup) echo "cw: environment ready in .venv" ;;
+  "") exec .venv/bin/credit-warehouse --help ;;
+  *) exec .venv/bin/credit-warehouse "$@" ;;
+esac

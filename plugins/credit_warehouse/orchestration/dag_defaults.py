@@ -1,0 +1,40 @@
+"""What every DAG of the pipeline shares: owner, retries, failure alerts, start date, assets."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import Asset
+
+from credit_warehouse.orchestration.tasks import PLATFORM_TZ
+
+START_DATE = datetime(2026, 1, 1, tzinfo=PLATFORM_TZ)
+OWNER = "credit-data-engineering"
+
+# the warehouse build runs when every feed has passed its gate, or at this time at the latest
+WAREHOUSE_DEADLINE_CRON = "30 5 * * *"
+
+MARTS_ASSET = Asset(name="marts", uri="credit-warehouse://marts/credit_archive")
+PUBLISHED_ASSET = Asset(name="national_publication", uri="credit-warehouse://publish/national")
+
+
+def raw_asset(feed: str) -> Asset:
+    """The gated raw table of one feed: updated when its batches of a night have been gated."""
+    return Asset(name=f"raw_{feed}", uri=f"credit-warehouse://raw/{feed}")
+
+
+def on_task_failure(context) -> None:
+    """Airflow task failures alert the monitors the same way failed gates do."""
+    from credit_warehouse.alerts import task_failure_alert
+
+    task_failure_alert(context)
+
+
+def default_args(retries: int = 2) -> dict:
+    return {
+        "owner": OWNER,
+        "retries": retries,
+        "retry_delay": timedelta(minutes=5),
+        "retry_exponential_backoff": True,
+        "on_failure_callback": on_task_failure,
+    }
