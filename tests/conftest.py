@@ -14,6 +14,7 @@ os.environ.setdefault("CREDIT_WAREHOUSE_STATE", str(ROOT / ".state" / "test"))
 
 import psycopg  # noqa: E402
 import pytest  # noqa: E402
+
 from credit_warehouse import settings  # noqa: E402
 from credit_warehouse.warehouse import bootstrap, embedded  # noqa: E402
 
