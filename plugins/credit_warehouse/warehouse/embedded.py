@@ -97,7 +97,9 @@ def _grant_traversal(path: Path) -> None:
 
 
 def _pg(args: list[str], user: str | None, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(args, user=user, capture_output=True, text=True, timeout=timeout, check=False)
+    # as root: drop to the system user's own group too, or root's group bits would decide access
+    identity = {"user": user, "group": pwd.getpwnam(user).pw_gid, "extra_groups": []} if user else {}
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False, **identity)
 
 
 def _port_free(port: int) -> bool:
