@@ -1,0 +1,88 @@
+"""docker-compose.yml cannot run here (no Docker engine), so check it against what the code reads."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from credit_warehouse.cli import build_parser
+from credit_warehouse.orchestration.airflow_env import airflow_env
+from credit_warehouse.settings import PROJECT_ROOT, ROLES
+
+COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+AIRFLOW_SERVICES = [name for name in SERVICES if name.startswith("airflow-")]
+# read only by the local tooling (./cw, tests), never inside the stack
+LOCAL_ONLY = {"CREDIT_WAREHOUSE_PYTHON"}
+
+
+def _env(service: str) -> dict:
+    return SERVICES[service].get("environment", {})
+
+
+def _variables_the_code_reads() -> set[str]:
+    found = set()
+    for path in (PROJECT_ROOT / "plugins" / "credit_warehouse").rglob("*.py"):
+        if "devtools" in path.parts:
+            continue
+        found |= set(re.findall(r"\b(CREDIT_WAREHOUSE_[A-Z_]+[A-Z])\b", path.read_text()))
+    found |= {f"CREDIT_WAREHOUSE_{role.upper()}_PASSWORD" for role in ROLES}
+    return found - LOCAL_ONLY
+
+
+def test_the_full_stack_is_there():
+    assert {"postgres", "redis", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
+            "airflow-triggerer", "airflow-worker", "smtp-sink", "national-interface"} <= set(SERVICES)
+    assert _env("airflow-scheduler")["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    assert _env("airflow-worker")["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://redis:")
+
+
+@pytest.mark.parametrize("service", AIRFLOW_SERVICES)
+def test_every_variable_the_code_reads_is_set(service):
+    missing = _variables_the_code_reads() - set(_env(service))
+    assert not missing, f"{service} lacks {sorted(missing)}"
+
+
+@pytest.mark.parametrize("service", AIRFLOW_SERVICES)
+def test_airflow_settings_match_the_local_environment(service):
+    local = airflow_env()
+    shared = [key for key in local if key.startswith("AIRFLOW__") and "FOLDER" not in key
+              and key not in {"AIRFLOW__CORE__EXECUTOR", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+                              "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC", "AIRFLOW__API_AUTH__JWT_SECRET",
+                              "AIRFLOW__API__SECRET_KEY", "AIRFLOW__LOGGING__LOGGING_LEVEL",
+                              "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"}]
+    env = _env(service)
+    for key in shared:
+        assert env.get(key) == local[key], key
+    for key in ("AIRFLOW__API_AUTH__JWT_SECRET", "AIRFLOW__API__SECRET_KEY", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"):
+        assert key in env
+
+
+@pytest.mark.parametrize("service", AIRFLOW_SERVICES)
+def test_mounts_match_the_folders_the_code_reads(service):
+    env = _env(service)
+    mounts = {target.split(":")[0]: source for source, target in
+              (volume.split(":", 1) for volume in SERVICES[service]["volumes"])}
+    home = env["CREDIT_WAREHOUSE_HOME"]
+    assert mounts[env["AIRFLOW__CORE__DAGS_FOLDER"]] == "./dags"
+    assert mounts[env["AIRFLOW__CORE__PLUGINS_FOLDER"]] == "./plugins"
+    assert mounts[f"{home}/dbt_project"] == "./dbt_project"
+    assert mounts[f"{home}/expectations"] == "./expectations"
+    assert env["CREDIT_WAREHOUSE_LANDING"] in mounts
+    assert env["CREDIT_WAREHOUSE_STATE"] in mounts
+    for source in mounts.values():
+        assert source.startswith("./") is False or (PROJECT_ROOT / source).exists(), source
+
+
+@pytest.mark.parametrize("service", [n for n, s in SERVICES.items() if s.get("entrypoint", [""])[0] == "credit-warehouse"])
+def test_service_commands_are_real_cli_commands(service):
+    build_parser().parse_args(SERVICES[service]["entrypoint"][1:])
+
+
+def test_no_secret_is_written_in_the_file():
+    text = (PROJECT_ROOT / "docker-compose.yml").read_text()
+    for match in re.finditer(r"(PASSWORD|SECRET|TOKEN|KEY)[A-Z_]*:\s*(\S+)", text):
+        value = match.group(2)
+        assert value.startswith("${"), f"{match.group(0)} is not taken from the environment"
+    assert Path(PROJECT_ROOT / ".env").exists() is False
