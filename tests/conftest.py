@@ -32,7 +32,7 @@ def warehouse_db(warehouse_server: str):
     """Name of a freshly bootstrapped warehouse database for this test session, dropped afterwards."""
     name = f"cw_test_{uuid.uuid4().hex[:10]}"
     os.environ[settings.ENV_DB_NAME] = name  # every component reads the warehouse name from here
-    bootstrap.bootstrap(name)
+    bootstrap.bootstrap()
     yield name
     with psycopg.connect(warehouse_server + "/postgres", autocommit=True) as conn:
         conn.execute(f'drop database if exists "{name}" with (force)')

@@ -49,9 +49,25 @@ def sql_files() -> list[Path]:
     return sorted(SQL_DIR.glob("*.sql"))
 
 
-def bootstrap(database: str | None = None) -> list[str]:
-    """Create or update everything; returns the names of the SQL files applied."""
-    database = database or warehouse_db()
+def _ensure_feed_tables(conn: psycopg.Connection) -> None:
+    """raw.<feed> and quarantine.<feed> for every registry feed, so dbt finds them before any delivery."""
+    from credit_warehouse.load.raw_tables import ensure_raw_tables
+    from credit_warehouse.quality.quarantine import ensure_quarantine_tables
+
+    ensure_raw_tables(conn)
+    ensure_quarantine_tables(conn)
+
+
+def load_reference_data() -> None:
+    """The dbt seeds (calendar, list types, code tables) into ref: the gates need them before dbt builds."""
+    from credit_warehouse.transform.dbt import run_dbt
+
+    run_dbt(["seed"])
+
+
+def bootstrap(reference_data: bool = True) -> list[str]:
+    """Create or update the warehouse database (settings.warehouse_db()); returns the SQL files applied."""
+    database = warehouse_db()
     with psycopg.connect(server_url() + "/postgres", autocommit=True) as conn:
         # one bootstrap at a time per server: role and database DDL do not like concurrent twins
         conn.execute("select pg_advisory_lock(hashtext('credit_warehouse.bootstrap'))")
@@ -70,4 +86,7 @@ def bootstrap(database: str | None = None) -> list[str]:
             for path in sql_files():
                 target.execute(path.read_text())
                 applied.append(path.name)
+            _ensure_feed_tables(target)
+    if reference_data:
+        load_reference_data()
     return applied

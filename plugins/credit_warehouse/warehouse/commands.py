@@ -9,6 +9,7 @@ from credit_warehouse.settings import (
     database_url,
     external_database_url,
     mask_url,
+    warehouse_db,
 )
 from credit_warehouse.warehouse import bootstrap, embedded
 
@@ -35,8 +36,8 @@ def _db(args: argparse.Namespace) -> int:
 def _bootstrap(args: argparse.Namespace) -> int:
     if not external_database_url():
         embedded.start()
-    applied = bootstrap.bootstrap(args.database)
-    print(f"warehouse {args.database} bootstrapped: {', '.join(applied)}")
+    applied = bootstrap.bootstrap()
+    print(f"warehouse {warehouse_db()} bootstrapped: {', '.join(applied)} and the reference data")
     return 0
 
 
@@ -48,6 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     db.add_argument("--show-password", action="store_true", help="with url: print the password too")
     db.set_defaults(handler=_db)
 
-    boot = subparsers.add_parser("bootstrap", help="create schemas, ledger and roles (re-runnable)")
-    boot.add_argument("--database", default=None)
+    boot = subparsers.add_parser(
+        "bootstrap", help="create schemas, ledger, roles, feed tables and reference data (re-runnable)"
+    )
     boot.set_defaults(handler=_bootstrap)

@@ -13,8 +13,13 @@ from credit_warehouse.settings import PROJECT_ROOT, ROLES
 COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 AIRFLOW_SERVICES = [name for name in SERVICES if name.startswith("airflow-")]
-# read only by the local tooling (./cw, tests), never inside the stack
-LOCAL_ONLY = {"CREDIT_WAREHOUSE_PYTHON"}
+# what the stack cannot run without: locations and secrets (tunables have defaults and are in README.md)
+REQUIRED = {
+    "CREDIT_WAREHOUSE_HOME", "CREDIT_WAREHOUSE_STATE", "CREDIT_WAREHOUSE_DB_URL", "CREDIT_WAREHOUSE_DB_NAME",
+    "CREDIT_WAREHOUSE_LANDING", "CREDIT_WAREHOUSE_PERSON_KEY_SECRET", "CREDIT_WAREHOUSE_VAULT_KEY",
+    "CREDIT_WAREHOUSE_COURT_API_URL", "CREDIT_WAREHOUSE_COURT_API_TOKEN",
+    "CREDIT_WAREHOUSE_NATIONAL_API_URL", "CREDIT_WAREHOUSE_NATIONAL_API_SECRET",
+} | {f"CREDIT_WAREHOUSE_{role.upper()}_PASSWORD" for role in ROLES}
 
 
 def _env(service: str) -> dict:
@@ -27,8 +32,7 @@ def _variables_the_code_reads() -> set[str]:
         if "devtools" in path.parts:
             continue
         found |= set(re.findall(r"\b(CREDIT_WAREHOUSE_[A-Z_]+[A-Z])\b", path.read_text()))
-    found |= {f"CREDIT_WAREHOUSE_{role.upper()}_PASSWORD" for role in ROLES}
-    return found - LOCAL_ONLY
+    return found | REQUIRED
 
 
 def test_the_full_stack_is_there():
@@ -39,9 +43,23 @@ def test_the_full_stack_is_there():
 
 
 @pytest.mark.parametrize("service", AIRFLOW_SERVICES)
-def test_every_variable_the_code_reads_is_set(service):
-    missing = _variables_the_code_reads() - set(_env(service))
+def test_every_required_variable_is_set(service):
+    missing = REQUIRED - set(_env(service))
     assert not missing, f"{service} lacks {sorted(missing)}"
+
+
+def test_every_variable_set_is_one_the_code_reads():
+    read = _variables_the_code_reads()
+    for service in SERVICES:
+        unknown = {key for key in _env(service) if key.startswith("CREDIT_WAREHOUSE_")} - read
+        assert not unknown, f"{service} sets variables nothing reads: {sorted(unknown)}"
+
+
+def test_every_variable_the_code_reads_is_documented():
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    undocumented = {name for name in _variables_the_code_reads()
+                    if name not in readme and not re.search(r"__[A-Z_]+$", name)}
+    assert not undocumented, f"README.md does not mention {sorted(undocumented)}"
 
 
 @pytest.mark.parametrize("service", AIRFLOW_SERVICES)

@@ -20,6 +20,10 @@ create table if not exists ops.load_batch (
     error_text text
 );
 
+-- the loader opens and closes batches; transformer reads it through loader's default privileges
+alter table ops.load_batch owner to loader;
+grant select on ops.load_batch to transformer;
+
 create index if not exists load_batch_feed_date on ops.load_batch (feed, logical_date);
 create index if not exists load_batch_status on ops.load_batch (status);
 -- the same source bytes are loaded once per feed: a second delivery of them adds nothing

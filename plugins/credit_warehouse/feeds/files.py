@@ -1,0 +1,315 @@
+"""File feeds from the landing folder: CSV (UTF-8, UTF-8 BOM, GBK/GB18030), XLSX and JSON lines.
+
+Layout (an SFTP drop folder in production): ``<landing root>/<feed>/<YYYY-MM-DD>/<files>``.
+Every reader streams: memory stays flat however large the file (XLSX is bounded by its size limit,
+because calamine reads a sheet whole).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import dataclasses
+import hashlib
+import json
+import os
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+from python_calamine import CalamineError, CalamineWorkbook
+
+from credit_warehouse.feeds.errors import FeedInputError
+from credit_warehouse.feeds.headers import Row, map_header, record_to_row, rows_in_registry_order
+from credit_warehouse.feeds.registry import Feed
+from credit_warehouse.settings import state_dir
+
+ENV_LANDING = "CREDIT_WAREHOUSE_LANDING"
+SUFFIX_FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+CHUNK = 1 << 20
+BOM = codecs.BOM_UTF8
+# a single CSV field larger than this is surely a broken quote, not data
+CSV_FIELD_LIMIT = 1 << 20
+
+
+def landing_root() -> Path:
+    return Path(os.environ.get(ENV_LANDING) or state_dir() / "landing")
+
+
+def landing_folder(feed: Feed, logical_date: date) -> Path:
+    return landing_root() / feed.name / logical_date.isoformat()
+
+
+def landing_files(feed: Feed, logical_date: date) -> list[Path]:
+    """The delivered files of one feed and date, by name; hidden and in-transfer files (.part, .tmp) skipped."""
+    folder = landing_folder(feed, logical_date)
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() not in (".part", ".tmp", ".filepart")
+    )
+
+
+def display_name(path: Path) -> str:
+    """The file as the user knows it: relative to the landing root when it lies inside."""
+    try:
+        return str(path.relative_to(landing_root()))
+    except ValueError:
+        return str(path)
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    path: Path
+    name: str  # for messages and raw._source
+    format: str
+    size: int
+    sha256: str
+    encoding: str | None  # text formats only
+    encoding_verified: bool = True  # False: picked after UTF-8 failed, not yet decoded end to end
+
+
+def file_format(feed: Feed, path: Path) -> str:
+    fmt = SUFFIX_FORMATS.get(path.suffix.lower())
+    where = f"feed {feed.name}, file {display_name(path)}"
+    if fmt is None:
+        raise FeedInputError(f"{where}: unsupported file type {path.suffix or '(none)'!r} (expected .csv, .xlsx "
+                             "or .jsonl).")
+    if fmt not in feed.formats:
+        raise FeedInputError(f"{where}: format {fmt} is not accepted for this feed (accepted: "
+                             f"{', '.join(feed.formats)}).")
+    return fmt
+
+
+def inspect_file(feed: Feed, path: Path) -> FileFacts:
+    """Checks size and format, hashes the bytes and (for text) picks the encoding, in one streaming pass.
+
+    Detection: a UTF-8 BOM means UTF-8; otherwise UTF-8 (the first registry encoding) is checked over the
+    whole file in the same pass as the hash; if it fails, the next registry encoding (GB18030, a superset
+    of GBK) is taken unverified: COPY checks it at C speed, and the Python path calls verify_encoding
+    first, whose error names the line.
+    """
+    name = display_name(path)
+    where = f"feed {feed.name}, file {name}"
+    fmt = file_format(feed, path)
+    size = path.stat().st_size
+    if size == 0:
+        raise FeedInputError(f"{where}: the file is empty.")
+    if size > feed.limits.max_file_bytes:
+        raise FeedInputError(f"{where}: {size} bytes is over the feed's limit of {feed.limits.max_file_bytes} bytes.")
+    if fmt == "xlsx":
+        check_xlsx_size(feed, path, where)
+        return FileFacts(path, name, fmt, size, file_sha256(path), None)
+    with path.open("rb") as handle:
+        candidates = _candidate_encodings(feed, handle.read(len(BOM)))
+    digest = hashlib.sha256()
+    survivors, _, _, _ = _decode_pass(path, candidates[:1], digest)
+    facts = FileFacts(path, name, fmt, size, digest.hexdigest(), candidates[0], encoding_verified=True)
+    if survivors:
+        return facts
+    if len(candidates) == 1:
+        return verify_encoding(feed, facts)  # raises, naming the line
+    return dataclasses.replace(facts, encoding=candidates[1], encoding_verified=False)
+
+
+def verify_encoding(feed: Feed, facts: FileFacts) -> FileFacts:
+    """The facts with an encoding that decodes the whole file, or an error naming the line where each fails."""
+    if facts.encoding_verified or facts.encoding is None:
+        return facts
+    where = f"feed {feed.name}, file {facts.name}"
+    with facts.path.open("rb") as handle:
+        candidates = _candidate_encodings(feed, handle.read(len(BOM)))
+    survivors, failures, cut_short, lines = _decode_pass(facts.path, candidates)
+    if not survivors and cut_short:
+        raise FeedInputError(f"{where}, line {lines}: the file ends inside a {cut_short[0]} character "
+                             "(truncated file).")
+    if not survivors:
+        detail = "; ".join(f"{enc} fails at line {failures[enc]}" for enc in candidates)
+        raise FeedInputError(f"{where}: the bytes cannot be decoded in any accepted encoding ({detail}).")
+    return dataclasses.replace(facts, encoding=survivors[0], encoding_verified=True)
+
+
+def _decode_pass(
+    path: Path, candidates: list[str], digest=None
+) -> tuple[list[str], dict[str, int], list[str], int]:
+    """Streams the file through an incremental decoder per candidate (and the digest, when given).
+
+    Returns the candidates that decode everything, the line where each other one failed, those that
+    failed only on an incomplete last character (a truncated file), and the number of the last line.
+    """
+    decoders = {enc: codecs.getincrementaldecoder(enc)() for enc in candidates}
+    failures: dict[str, int] = {}
+    lines_before = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            if digest is not None:
+                digest.update(chunk)
+            for enc in list(decoders):
+                try:
+                    decoders[enc].decode(chunk)
+                except UnicodeDecodeError as exc:
+                    failures[enc] = lines_before + exc.object[: exc.start].count(b"\n") + 1
+                    del decoders[enc]
+            if not decoders and digest is None:
+                break
+            lines_before += chunk.count(b"\n")
+    cut_short = []
+    for enc in list(decoders):
+        try:
+            decoders[enc].decode(b"", final=True)
+        except UnicodeDecodeError:
+            cut_short.append(enc)
+            failures[enc] = lines_before + 1
+            del decoders[enc]
+    return [enc for enc in candidates if enc in decoders], failures, cut_short, lines_before + 1
+
+
+def _candidate_encodings(feed: Feed, head: bytes) -> list[str]:
+    if head == BOM:
+        return ["utf-8-sig"]
+    # without a BOM, utf-8-sig decodes exactly like utf-8: keep the list short
+    return [enc for enc in feed.encodings if enc != "utf-8-sig"]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_xlsx_size(feed: Feed, path: Path, where: str) -> None:
+    """Refuses a zip bomb before any parser sees it: the sum of the declared entry sizes is checked."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, EOFError):
+        raise FeedInputError(f"{where}: not a valid XLSX file (the zip container is damaged or truncated).") from None
+    limit = feed.limits.max_xlsx_uncompressed_bytes
+    if total > limit:
+        raise FeedInputError(f"{where}: the workbook would decompress to {total} bytes, over the limit of {limit}.")
+
+
+def read_rows(feed: Feed, facts: FileFacts) -> Iterator[Row]:
+    """The file's data rows in registry column order (header checked first)."""
+    where = f"feed {feed.name}, file {facts.name}"
+    facts = verify_encoding(feed, facts)
+    if facts.format == "csv":
+        return _csv_rows(feed, facts, where)
+    if facts.format == "xlsx":
+        return _xlsx_rows(feed, facts, where)
+    return _jsonl_rows(feed, facts, where)
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    positions: list[int | None]  # registry column index of each source column (None: empty header)
+    delimiter: str
+
+    @property
+    def clean(self) -> bool:
+        """Every source column maps to a registry column: PostgreSQL can COPY the bytes as they are."""
+        return None not in self.positions
+
+
+def csv_layout(feed: Feed, facts: FileFacts) -> CsvLayout:
+    """The header line: which registry column each source column is, and the delimiter."""
+    where = f"feed {feed.name}, file {facts.name}"
+    with facts.path.open("r", encoding=facts.encoding, newline="") as handle:
+        return _read_layout(feed, handle.readline(), where)
+
+
+def _read_layout(feed: Feed, first: str, where: str) -> CsvLayout:
+    if not first.strip():
+        raise FeedInputError(f"{where}: no header row (the first line is blank).")
+    # some departments export tab-separated text with a .csv name
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    header = next(csv.reader([first], delimiter=delimiter, strict=True))
+    return CsvLayout(map_header(feed, header, where), delimiter)
+
+
+def _csv_rows(feed: Feed, facts: FileFacts, where: str) -> Iterator[Row]:
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    with facts.path.open("r", encoding=facts.encoding, newline="") as handle:
+        layout = _read_layout(feed, handle.readline(), where)
+        reader = csv.reader(handle, delimiter=layout.delimiter, strict=True)
+        records = (record for record in _checked(reader, where) if record)
+        yield from rows_in_registry_order(feed, layout.positions, records, where)
+
+
+def _checked(reader, where: str) -> Iterator[list[str]]:
+    """csv.reader with its errors turned into sentences naming the line (the header is line 1)."""
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise FeedInputError(
+                f"{where}, line {reader.line_num + 1}: the CSV cannot be parsed ({exc}; truncated file or "
+                "unbalanced quote?)."
+            ) from None
+        yield record
+
+
+def _xlsx_rows(feed: Feed, facts: FileFacts, where: str) -> Iterator[Row]:
+    try:
+        workbook = CalamineWorkbook.from_path(str(facts.path))
+        try:
+            sheet = workbook.get_sheet_by_index(0)
+            cells = sheet.iter_rows()
+            header = next(cells, None)
+            if header is None:
+                raise FeedInputError(f"{where}: the first sheet is empty (no header row).")
+            header = [_cell_text(v) or "" for v in header]
+            while header and not header[-1]:
+                header.pop()
+            positions = map_header(feed, header, where)
+            width = len(positions)
+            records = (
+                [_cell_text(v) or "" for v in row[:width]] + [""] * (width - len(row))
+                for row in cells
+                if any(v not in ("", None) for v in row)
+            )
+            yield from rows_in_registry_order(feed, positions, records, where)
+        finally:
+            workbook.close()
+    except CalamineError as exc:
+        raise FeedInputError(f"{where}: the workbook cannot be read ({type(exc).__name__}).") from None
+
+
+def _cell_text(value: object) -> str | None:
+    """Cell values as the text a CSV export would carry (20190709 stays 20190709, not 20190709.0)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _jsonl_rows(feed: Feed, facts: FileFacts, where: str) -> Iterator[Row]:
+    with facts.path.open("r", encoding=facts.encoding, newline="\n") as handle:
+        for line_number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            line_where = f"{where}, line {line_number}"
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise FeedInputError(f"{line_where}: not valid JSON ({exc.msg} at column {exc.colno}; truncated "
+                                     "file?).") from None
+            if not isinstance(record, dict):
+                raise FeedInputError(f"{line_where}: expected a JSON object, got {type(record).__name__}.")
+            yield record_to_row(feed, record, line_where)

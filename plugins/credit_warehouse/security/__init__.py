@@ -1,0 +1,1 @@
+"""Personal data protection: the resident-ID vault and access auditing."""

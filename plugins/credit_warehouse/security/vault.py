@@ -1,0 +1,91 @@
+"""The resident-ID vault: numbers kept encrypted in one restricted table, tokens everywhere else.
+
+A gated batch is tokenised in one transaction: each distinct checksum-valid resident-ID number in
+its personal-ID columns is encrypted into vault.resident_id (AES-256-GCM, key from the environment)
+and replaced, in raw and quarantine, by "<masked>#<person key>". The person key is an HMAC-SHA256
+of the normalised number under its own secret, so a person's records still join up downstream.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import psycopg
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from psycopg import sql
+
+from credit_warehouse.identifiers import mask_resident_id, normalize_code, subject_hash
+from credit_warehouse.settings import database_url, secret
+
+PERSON_KEY_LENGTH = 40  # hex characters of the HMAC kept in tokens (160 bits)
+
+
+def _vault_key() -> tuple[bytes, str]:
+    material = secret("vault_key").encode()
+    key = hashlib.sha256(material).digest()
+    return key, hashlib.sha256(key).hexdigest()[:12]
+
+
+def person_key(id_no: str) -> str:
+    return subject_hash(id_no, secret("person_key_secret").encode())[:PERSON_KEY_LENGTH]
+
+
+def token(id_no: str) -> str:
+    normalized = normalize_code(id_no)
+    return f"{mask_resident_id(normalized)}#{person_key(normalized)}"
+
+
+def encrypt(id_no: str) -> tuple[bytes, str]:
+    key, key_id = _vault_key()
+    nonce = os.urandom(12)
+    return nonce + AESGCM(key).encrypt(nonce, normalize_code(id_no).encode(), key_id.encode()), key_id
+
+
+def decrypt(ciphertext: bytes) -> str:
+    key, key_id = _vault_key()
+    return AESGCM(key).decrypt(ciphertext[:12], ciphertext[12:], key_id.encode()).decode()
+
+
+def tokenise_batch(feed: str, batch_id: int, columns: tuple[str, ...]) -> int:
+    """Vault the resident-ID numbers of one batch and put tokens in their place; returns numbers vaulted."""
+    if not columns:
+        return 0
+    tables = [sql.Identifier("raw", feed), sql.Identifier("quarantine", feed)]
+    vaulted = 0
+    with psycopg.connect(database_url(role="loader")) as conn:
+        found: set[str] = set()
+        for column in columns:
+            rows = conn.execute(
+                sql.SQL(
+                    "select distinct {col} from {table} where _batch_id = %s "
+                    "and util.resident_id_is_valid(util.normalize_code({col}))"
+                ).format(col=sql.Identifier(column), table=tables[0]),
+                (batch_id,),
+            ).fetchall()
+            found |= {row[0] for row in rows}
+        if not found:
+            return 0
+        conn.execute("create temporary table vault_map (original text primary key, token text not null) on commit drop")
+        with conn.cursor().copy("copy vault_map (original, token) from stdin") as copy:
+            for original in found:
+                copy.write_row((original, token(original)))
+        with conn.cursor() as cursor:
+            for original in found:
+                ciphertext, key_id = encrypt(original)
+                cursor.execute(
+                    "insert into vault.resident_id (person_key, id_masked, id_ciphertext, key_id, first_batch_id) "
+                    "values (%s, %s, %s, %s, %s) on conflict (person_key) do nothing",
+                    (person_key(original), mask_resident_id(normalize_code(original)), ciphertext, key_id, batch_id),
+                )
+                vaulted += cursor.rowcount
+        for table in tables:
+            for column in columns:
+                conn.execute(
+                    sql.SQL(
+                        "update {table} as t set {col} = m.token from vault_map as m "
+                        "where t._batch_id = %s and t.{col} = m.original"
+                    ).format(table=table, col=sql.Identifier(column)),
+                    (batch_id,),
+                )
+    return vaulted

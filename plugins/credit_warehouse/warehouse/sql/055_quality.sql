@@ -1,0 +1,47 @@
+-- Quality gates and alerts: what each gate run decided and every alert sent. Re-runnable.
+-- The quarantine.<feed> tables themselves follow the feed registry and are created from Python
+-- (credit_warehouse.quality.quarantine.ensure_quarantine_tables).
+
+-- tables below belong to loader, so its default privileges (transformer may read) apply
+set role loader;
+
+-- one row per gate run of a batch; a re-gate replaces the batch's row
+create table if not exists ops.gate_result (
+    batch_id bigint primary key,
+    feed text not null,
+    logical_date date not null,
+    suite_name text not null,
+    suite_version text not null,
+    status text not null check (status in ('accepted', 'rejected')),
+    rows_received bigint not null,
+    rows_accepted bigint not null,
+    rows_quarantined bigint not null,
+    failed_share numeric not null,
+    schema_failed boolean not null,
+    failed_expectations jsonb not null,      -- [{"expectation", "column", "count", "schema"}]
+    data_docs_path text,
+    seconds numeric not null,
+    gated_at timestamptz not null default now()
+);
+
+create index if not exists gate_result_feed_date on ops.gate_result (feed, logical_date);
+
+-- every alert a notifier tried to send: one row per channel target
+create table if not exists ops.alert_log (
+    alert_id bigint generated always as identity primary key,
+    alert_kind text not null check (alert_kind in ('batch', 'digest', 'task_failure')),
+    feed text,
+    batch_id bigint,
+    logical_date date,
+    channel text not null check (channel in ('email', 'slack', 'dingtalk', 'wecom')),
+    target text not null,                    -- recipients, or the environment variable naming a webhook
+    subject text not null,
+    status text not null check (status in ('sent', 'failed')),
+    error_text text,
+    sent_at timestamptz not null default now()
+);
+
+create index if not exists alert_log_batch on ops.alert_log (batch_id, channel) where batch_id is not null;
+create index if not exists alert_log_sent_at on ops.alert_log (sent_at);
+
+reset role;

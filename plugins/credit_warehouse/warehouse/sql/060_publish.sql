@@ -1,0 +1,95 @@
+-- Publishing to the national interface (全国信用信息共享平台): the outbox, the receipts, the records
+-- held back by the publish contract, and the nightly reconciliation. Re-runnable: every statement is
+-- idempotent.
+
+-- One row per record version to send. A row is staged unchecked (contract_passed null), then the
+-- publish contract suite releases it (true) or holds it (false, status 'failed'); only released
+-- pending rows are claimed. The unique key makes staging the same version twice impossible.
+create table if not exists ops.publish_outbox (
+    outbox_id bigint generated always as identity primary key,
+    record_kind text not null check (record_kind in ('license', 'penalty', 'blacklist')),
+    record_key text not null,
+    action text not null check (action in ('upsert', 'withdraw')),  -- noqa: RF04
+    subject_code text,
+    payload jsonb not null,
+    payload_hash text not null,
+    idempotency_key text not null unique,
+    status text not null default 'pending' check (
+        status in ('pending', 'in_flight', 'accepted', 'rejected', 'failed')
+    ),
+    contract_passed boolean,
+    attempts integer not null default 0,
+    next_attempt_at timestamptz not null default now(),
+    lease_expires_at timestamptz,            -- an in_flight row whose lease ran out is claimable again
+    claimed_by text,
+    last_error text,
+    created_at timestamptz not null default now(),
+    updated_at timestamptz not null default now(),
+    unique (record_kind, record_key, action, payload_hash)
+);
+
+create index if not exists publish_outbox_claimable
+on ops.publish_outbox (next_attempt_at, outbox_id)
+where status in ('pending', 'in_flight');
+create index if not exists publish_outbox_record
+on ops.publish_outbox (record_kind, record_key, outbox_id);
+create index if not exists publish_outbox_unchecked
+on ops.publish_outbox (outbox_id)
+where contract_passed is null;
+create index if not exists publish_outbox_created
+on ops.publish_outbox (created_at);
+
+-- The national platform's answer for one outbox row: accepted, or rejected with its reason code.
+-- Exactly one per outbox row (a repeated answer for the same row is the same receipt).
+create table if not exists ops.publish_receipt (
+    receipt_id bigint generated always as identity primary key,
+    outbox_id bigint not null unique references ops.publish_outbox (outbox_id),
+    idempotency_key text not null,
+    outcome text not null check (outcome in ('accepted', 'rejected')),
+    reason_code text,
+    message text,
+    national_receipt_id text,
+    duplicate boolean not null default false,  -- the platform had applied this key before (a retry)
+    http_status integer,
+    received_at timestamptz not null default now()
+);
+
+-- Outbox rows the publish contract held back, with every failed expectation; they wait for a
+-- corrected record (a new payload hash) or a corrected contract (re-checked on every staging run).
+create table if not exists ops.publish_contract_failure (
+    outbox_id bigint primary key references ops.publish_outbox (outbox_id),
+    record_kind text not null,
+    record_key text not null,
+    action text not null,  -- noqa: RF04
+    payload_hash text not null,
+    failures jsonb not null,                 -- [{"expectation", "column", "reason_code", "message"}]
+    first_failed_at timestamptz not null default now(),
+    last_checked_at timestamptz not null default now(),
+    alerted_at timestamptz,
+    resolved_at timestamptz
+);
+
+-- The nightly account of publishing: every staged row is accepted, rejected, pending or held.
+create table if not exists ops.publish_reconciliation (
+    run_date date primary key,
+    selected bigint not null,
+    passed_contract bigint not null,
+    failed_contract bigint not null,
+    pushed bigint not null,
+    accepted bigint not null,
+    rejected bigint not null,
+    pending bigint not null,
+    receipts bigint not null,
+    balanced boolean not null,
+    reconciled_at timestamptz not null default now()
+);
+
+grant select, insert, update on
+ops.publish_outbox,
+ops.publish_receipt,
+ops.publish_contract_failure,
+ops.publish_reconciliation
+to publisher;
+-- the dbt delta model (publish.publish_national_delta) leaves out what the outbox already holds
+grant select on ops.publish_outbox to transformer;
+grant select on all tables in schema publish to publisher;

@@ -1,0 +1,168 @@
+"""The court API extractor against a real HTTP server on 127.0.0.1: paging, retries, resume, bad token."""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from credit_warehouse.feeds import http
+from credit_warehouse.feeds.pipeline import extract_and_load
+
+pytestmark = pytest.mark.integration
+
+TOKEN = "court-test-token"
+
+
+class CourtApi:
+    """A tiny court API: 23 debtors a day; faults switched on per test."""
+
+    def __init__(self) -> None:
+        self.fail_once: set[int] = set()  # pages answering 503 the first time
+        self.malformed: set[int] = set()  # pages answering broken JSON until cleared
+        self.requests: list[tuple[str, int]] = []
+        self.items = 23
+
+    def debtors(self, day: str) -> list[dict]:
+        return [
+            {"caseCode": f"({day[:4]})皖1122执{i}号", "iname": f"张{i}", "sexy": "男性", "age": 40 + i % 30,
+             "cardNum": "3423011964****3224", "businessEntity": "", "courtName": "安徽省某县人民法院",
+             "areaName": "安徽", "gistId": "(2019)皖1122民初1号", "gistUnit": "某县人民法院", "regDate": "20190709",
+             "publishDate": "2019年11月28日", "duty": "给付货款", "performance": "全部未履行",
+             "performedPart": "暂无", "unperformPart": "暂无", "disruptTypeName": "违反财产报告制度",
+             "partyTypeName": "580"}
+            for i in range(self.items)
+        ]
+
+
+@pytest.fixture
+def court_api(monkeypatch, warehouse_db):
+    api = CourtApi()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):  # keep pytest output quiet
+            pass
+
+        def do_GET(self):  # noqa: N802 (http.server's naming)
+            url = urlsplit(self.path)
+            query = {k: v[0] for k, v in parse_qs(url.query).items()}
+            page, size = int(query["page"]), int(query["page_size"])
+            api.requests.append((url.path, page))
+            if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+                return self._send(401, b'{"detail": "bad token"}')
+            if page in api.fail_once:
+                api.fail_once.discard(page)
+                return self._send(503, b"busy")
+            if page in api.malformed:
+                return self._send(200, b'{"page": 2, "items": [{"caseCode": ')
+            items = api.debtors(query["date"])
+            body = {"date": query["date"], "page": page, "page_size": size, "total": len(items),
+                    "total_pages": math.ceil(len(items) / size), "items": items[(page - 1) * size: page * size]}
+            return self._send(200, json.dumps(body, ensure_ascii=False).encode())
+
+        def _send(self, status: int, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv(http.ENV_URL, f"http://127.0.0.1:{server.server_address[1]}")
+    monkeypatch.setenv(http.ENV_TOKEN, TOKEN)
+    monkeypatch.setenv(http.ENV_BACKOFF, "0.01")
+    monkeypatch.setenv(http.ENV_ATTEMPTS, "3")
+    yield api
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    """page_size 10 -> 23 items make 3 pages."""
+    import dataclasses
+
+    from credit_warehouse.feeds import registry
+
+    feed = registry.get_feed("court_dishonest_debtor")
+    return dataclasses.replace(feed, source=dataclasses.replace(feed.source, page_size=10))
+
+
+def test_pages_load_with_a_retry_and_rerun_adds_nothing(court_api, small_pages, superuser_conn):
+    court_api.fail_once = {2}
+    [outcome] = extract_and_load(small_pages, date(2024, 5, 6))
+    assert (outcome.status, outcome.rows_received) == ("loaded", 23)
+    assert court_api.requests.count(("/api/v1/court/dishonest-debtors", 2)) == 2  # failed once, then recovered
+    rows = superuser_conn.execute(
+        "select case_no, debtor_name, age, id_no, party_type, _row_number, _source from raw.court_dishonest_debtor "
+        "where _batch_id = %s order by _row_number", (outcome.batch_id,)).fetchall()
+    assert rows[0] == ("(2024)皖1122执0号", "张0", "40", "3423011964****3224", "580", 1,
+                       "court/dishonest-debtors?date=2024-05-06&page=1")
+    assert rows[-1][5:] == (23, "court/dishonest-debtors?date=2024-05-06&page=3")
+    batch = superuser_conn.execute("select status, rows_received, bytes_received, source_identity from ops.load_batch "
+                                   "where batch_id = %s", (outcome.batch_id,)).fetchone()
+    assert batch[:2] == ("loaded", 23) and batch[2] > 1000
+    assert batch[3] == "GET court/dishonest-debtors?date=2024-05-06"
+    assert superuser_conn.execute("select count(*) from ops.feed_page").fetchone()[0] == 0
+
+    court_api.requests.clear()
+    [again] = extract_and_load(small_pages, date(2024, 5, 6))
+    assert again.already_loaded and again.batch_id == outcome.batch_id and court_api.requests == []
+
+
+def test_malformed_page_fails_then_the_rerun_resumes_at_that_page(court_api, small_pages, superuser_conn):
+    day = date(2024, 5, 7)
+    court_api.malformed = {3}
+    [failed] = extract_and_load(small_pages, day)
+    assert failed.status == "failed"
+    assert failed.message == ("feed court_dishonest_debtor, page 3 of court/dishonest-debtors for 2024-05-07: the "
+                              "response is not valid JSON after 3 attempts.")
+    assert superuser_conn.execute("select count(*) from raw.court_dishonest_debtor where _batch_id = %s",
+                                  (failed.batch_id,)).fetchone()[0] == 0
+    assert superuser_conn.execute("select error_text from ops.load_batch where batch_id = %s",
+                                  (failed.batch_id,)).fetchone()[0] == failed.message
+
+    court_api.malformed.clear()
+    court_api.requests.clear()
+    [loaded] = extract_and_load(small_pages, day)
+    assert (loaded.status, loaded.rows_received) == ("loaded", 23)
+    assert "Resumed at page 3" in loaded.message
+    assert [page for _, page in court_api.requests] == [3]  # pages 1 and 2 came from ops.feed_page
+    assert superuser_conn.execute("select status from ops.load_batch where batch_id = %s",
+                                  (failed.batch_id,)).fetchone()[0] == "superseded"
+
+
+def test_bad_token_and_missing_configuration(court_api, monkeypatch, superuser_conn):
+    monkeypatch.setenv(http.ENV_TOKEN, "wrong")
+    [outcome] = extract_and_load("court_consumption_restriction", date(2024, 5, 8))
+    assert outcome.status == "failed"
+    assert outcome.message == ("feed court_consumption_restriction, page 1 of court/consumption-restrictions for "
+                               "2024-05-08: the court API refused the token (HTTP 401); check "
+                               "CREDIT_WAREHOUSE_COURT_API_TOKEN.")
+    assert len(court_api.requests) == 1  # a refused token is not retried
+
+    monkeypatch.delenv(http.ENV_URL)
+    [outcome] = extract_and_load("court_consumption_restriction", date(2024, 5, 8))
+    assert outcome.status == "failed" and "CREDIT_WAREHOUSE_COURT_API_URL is not set" in outcome.message
+
+
+def test_unknown_key_in_an_item_names_page_and_item(court_api, small_pages, monkeypatch):
+    original = court_api.debtors
+    court_api.debtors = lambda day: [*original(day)[:11], {**original(day)[11], "colour": "red"}]
+    [outcome] = extract_and_load(small_pages, date(2024, 5, 9))
+    assert outcome.status == "failed"
+    assert outcome.message == ("feed court_dishonest_debtor, page 2 of court/dishonest-debtors for 2024-05-09, item "
+                               "2: unknown key 'colour' (not a label, code or column of the feed).")
+
+
+def test_empty_day_loads_an_empty_batch(court_api):
+    court_api.items = 0
+    [outcome] = extract_and_load("court_consumption_restriction", date(2024, 5, 10))
+    assert (outcome.status, outcome.rows_received) == ("loaded", 0)

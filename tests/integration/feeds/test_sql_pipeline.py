@@ -1,0 +1,108 @@
+"""The utility SQL extractor against a real source database: watermark windows, reruns, a source that is down."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+import psycopg
+import pytest
+
+from credit_warehouse import settings
+from credit_warehouse.feeds.pipeline import PLATFORM_TZ, extract_and_load
+from credit_warehouse.feeds.registry import get_feed
+from credit_warehouse.feeds.sql import url_env
+
+pytestmark = pytest.mark.integration
+
+WATER_BILL = """
+create table water_bill (
+    bill_no text primary key, billing_month text not null, uscc text, account_no text not null,
+    account_type text, account_name text not null, address text, arrears_periods integer,
+    arrears_amount_yuan numeric(12, 2), late_fee_yuan numeric(12, 2), division_code char(6),
+    meter_reader text, updated_at timestamptz not null
+)
+"""
+
+
+def _at(day: int, hour: int) -> datetime:
+    return datetime(2024, 6, day, hour, tzinfo=PLATFORM_TZ)
+
+
+@pytest.fixture
+def source_db(warehouse_server, warehouse_db, monkeypatch):
+    """A fresh source database of our own holding water_bill; the feed's URL override points at it."""
+    name = f"cw_src_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(warehouse_server + "/postgres", autocommit=True) as admin:
+        admin.execute(f'create database "{name}"')
+    url = settings.database_url(name)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(WATER_BILL)
+    monkeypatch.setenv(url_env(get_feed("utility_water")), url)
+    yield url
+    with psycopg.connect(warehouse_server + "/postgres", autocommit=True) as admin:
+        admin.execute(f'drop database if exists "{name}" with (force)')
+
+
+def _bill(conn, bill_no: str, updated_at: datetime, amount: str = "1234.50") -> None:
+    conn.execute(
+        "insert into water_bill values (%s, '202405', '91340100MA2N0XXX1Q', %s, '非居民用水', '合肥某某公司', "
+        "'合肥市蜀山区', 3, %s, 12.30, '340104', '王师傅', %s) on conflict (bill_no) do update set "
+        "arrears_amount_yuan = excluded.arrears_amount_yuan, updated_at = excluded.updated_at",
+        (bill_no, f"A{bill_no}", amount, updated_at),
+    )
+
+
+def test_watermark_windows_load_each_change_once(source_db, superuser_conn):
+    with psycopg.connect(source_db, autocommit=True) as source:
+        _bill(source, "B1", _at(1, 9))
+        _bill(source, "B2", _at(1, 23))
+        _bill(source, "B3", _at(2, 8))  # after the first window
+    [first] = extract_and_load("utility_water", date(2024, 6, 1))
+    assert (first.status, first.rows_received) == ("loaded", 2)
+    row = superuser_conn.execute(
+        "select bill_no, arrears_periods, arrears_amount_yuan, division_code, _row_number, _source "
+        "from raw.utility_water where _batch_id = %s order by _row_number", (first.batch_id,)).fetchone()
+    assert row[:5] == ("B1", "3", "1234.50", "340104", 1)
+    assert row[5].endswith(".water_bill")
+    wm = superuser_conn.execute("select watermark_from, watermark_to, source_identity from ops.load_batch "
+                                "where batch_id = %s", (first.batch_id,)).fetchone()
+    assert wm[0] is None and wm[1] == _at(2, 0)
+
+    [again] = extract_and_load("utility_water", date(2024, 6, 1))
+    assert again.already_loaded and again.batch_id == first.batch_id
+    assert "already loaded as batch" in again.message
+
+    with psycopg.connect(source_db, autocommit=True) as source:
+        _bill(source, "B1", _at(2, 10), amount="99.00")  # a correction of an earlier bill
+    [second] = extract_and_load("utility_water", date(2024, 6, 2))
+    assert (second.status, second.rows_received) == ("loaded", 2)
+    loaded = superuser_conn.execute("select bill_no, arrears_amount_yuan from raw.utility_water where _batch_id = %s "
+                                    "order by _row_number", (second.batch_id,)).fetchall()
+    assert loaded == [("B3", "1234.50"), ("B1", "99.00")]
+    wm = superuser_conn.execute("select watermark_from, watermark_to from ops.load_batch where batch_id = %s",
+                                (second.batch_id,)).fetchone()
+    assert wm == (_at(2, 0), _at(3, 0))
+    total = superuser_conn.execute("select count(*) from raw.utility_water").fetchone()[0]
+    extract_and_load("utility_water", date(2024, 6, 2))
+    assert superuser_conn.execute("select count(*) from raw.utility_water").fetchone()[0] == total
+
+
+def test_source_down_and_missing_column_are_recorded(source_db, monkeypatch, superuser_conn):
+    monkeypatch.setenv(url_env(get_feed("utility_water")), "postgresql://loader:x@127.0.0.1:1/utility_billing")
+    [down] = extract_and_load("utility_water", date(2024, 7, 1))
+    assert down.status == "failed"
+    assert down.message == ("feed utility_water, source table water_bill in database utility_billing at "
+                                   "127.0.0.1:1: the source database is unreachable (Connection refused).")
+    assert "x@" not in down.message  # no credentials in messages
+    assert superuser_conn.execute("select status, error_text from ops.load_batch where batch_id = %s",
+                                  (down.batch_id,)).fetchone() == ("failed", down.message)
+
+    monkeypatch.setenv(url_env(get_feed("utility_water")), source_db)
+    with psycopg.connect(source_db, autocommit=True) as source:
+        source.execute("alter table water_bill drop column late_fee_yuan")
+    [broken] = extract_and_load("utility_water", date(2024, 7, 1))
+    assert broken.status == "failed"
+    assert broken.message.endswith("column late_fee_yuan is missing from the source table.")
+    assert superuser_conn.execute("select status from ops.load_batch where batch_id = %s",
+                                  (down.batch_id,)).fetchone()[0] == "superseded"

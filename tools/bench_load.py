@@ -1,0 +1,113 @@
+"""Benchmark of the load hot path: a 30-column GB18030 penalty CSV through extract_and_load (COPY).
+
+Usage: .venv/bin/python tools/bench_load.py [ROWS ...]   (default 10000 100000 500000)
+
+Needs the embedded server (credit-warehouse db start). Works in a database of its own (cw_bench),
+dropped at the end. Each size runs in a fresh process, so the peak RSS column is that run's own.
+For comparison it also times COPY of the raw bytes with ENCODING 'GB18030' into a temporary table
+(PostgreSQL decodes; no header mapping, checks or row numbers).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+BENCH_DB = "cw_bench"
+DAY = date(2024, 1, 2)
+
+
+def write_penalty_csv(path: Path, rows: int) -> None:
+    from credit_warehouse.feeds.registry import get_feed
+
+    feed = get_feed("dept_penalty")
+    header = ",".join(c.label for c in feed.columns)
+    with path.open("w", encoding="gb18030", newline="") as out:
+        out.write(header + "\r\n")
+        for i in range(rows):
+            values = [
+                f"合肥市示例商贸有限公司{i}", "法人及非法人组织", f"91340100MA2N{i % 1000000:06d}", "", "", "", "", "",
+                "张三", "身份证", "", "", "", f"合市监罚〔2024〕{i}号", "虚假宣传", "经查，当事人在其网店发布虚假广告，"
+                "违反《广告法》第二十八条", "《中华人民共和国广告法》第五十五条", "01,02", "警告，罚款人民币2000元",
+                "0.2", "0", "", "2024-01-02", "2025-01-02", "2024-07-02", "一般", "合肥市市场监督管理局",
+                "11340100MB1234567X", "合肥市市场监督管理局", "11340100MB1234567X",
+            ]
+            out.write(",".join(f'"{v}"' if "," in v else v for v in values) + "\r\n")
+
+
+def child(rows: int, landing: Path) -> dict:
+    import psycopg
+
+    from credit_warehouse.feeds.pipeline import extract_and_load
+    from credit_warehouse.feeds.registry import get_feed
+    from credit_warehouse.settings import database_url
+
+    folder = landing / "dept_penalty" / DAY.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"penalty_{rows}.csv"
+    write_penalty_csv(path, rows)
+    size = path.stat().st_size
+    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    [outcome] = extract_and_load("dept_penalty", DAY)
+    seconds = time.perf_counter() - start
+    assert outcome.status == "loaded" and outcome.rows_received == rows, outcome.message
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    with psycopg.connect(database_url(role="loader")) as conn:
+        names = ", ".join(get_feed("dept_penalty").column_names)
+        conn.execute(f"create temporary table bench_raw on commit drop as select {names} from raw.dept_penalty "  # noqa: S608
+                     "with no data")
+        start_raw = time.perf_counter()
+        with conn.cursor() as cursor, cursor.copy(
+            f"copy bench_raw ({names}) from stdin (format csv, header true, encoding 'GB18030')"  # noqa: S608
+        ) as copy, path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                copy.write(chunk)
+        raw_seconds = time.perf_counter() - start_raw
+    path.unlink()
+    return {"rows": rows, "mb": size / 1e6, "seconds": seconds, "rss_mb": peak_rss / 1024,
+            "base_rss_mb": base_rss / 1024, "raw_seconds": raw_seconds}
+
+
+def main(argv: list[str]) -> int:
+    if argv and argv[0] == "--child":
+        print(json.dumps(child(int(argv[1]), Path(argv[2]))))
+        return 0
+    sizes = [int(a) for a in argv] or [10_000, 100_000, 500_000]
+    import psycopg
+
+    from credit_warehouse.settings import server_url
+    from credit_warehouse.warehouse.bootstrap import bootstrap
+
+    bootstrap(BENCH_DB)
+    env = {**os.environ, "CREDIT_WAREHOUSE_DB_NAME": BENCH_DB}
+    print(f"{'rows':>10} {'MB':>8} {'pipeline s':>10} {'rows/s':>10} {'peak RSS MB':>12} "
+          f"{'raw-bytes COPY rows/s':>22}")
+    try:
+        with tempfile.TemporaryDirectory() as landing:
+            env["CREDIT_WAREHOUSE_LANDING"] = landing
+            for rows in sizes:
+                result = subprocess.run([sys.executable, __file__, "--child", str(rows), landing], env=env,
+                                        capture_output=True, text=True)
+                if result.returncode:
+                    print(result.stderr.strip().splitlines()[-1], file=sys.stderr)
+                    return 1
+                r = json.loads(result.stdout.strip().splitlines()[-1])
+                print(f"{r['rows']:>10} {r['mb']:>8.1f} {r['seconds']:>10.2f} {r['rows'] / r['seconds']:>10.0f} "
+                      f"{r['rss_mb']:>12.1f} {r['rows'] / r['raw_seconds']:>22.0f}")
+    finally:
+        with psycopg.connect(server_url() + "/postgres", autocommit=True) as admin:
+            admin.execute(f'drop database if exists "{BENCH_DB}" with (force)')
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
