@@ -26,6 +26,7 @@ from credit_warehouse.feeds.registry import Feed, get_feed
 from credit_warehouse.load import ledger, pages
 from credit_warehouse.load.copy import OverLength, copy_csv_bytes, copy_rows, over_length
 from credit_warehouse.load.raw_tables import ensure_raw_table
+from credit_warehouse.security.vault import tokenise_batch
 from credit_warehouse.settings import ConfigurationError, database_url
 
 log = logging.getLogger(__name__)
@@ -103,10 +104,9 @@ def _load_batch(
     try:
         with conn.transaction():
             count = copy_rows(conn, feed, batch_id, rows(), row_source)
-            long_values = over_length(conn, feed, batch_id)
             if after_copy:
                 after_copy()
-            ledger.mark_loaded(conn, batch_id, count, bytes_received)
+            long_values = _finish_batch(conn, feed, batch_id, count, bytes_received)
     except FeedInputError as exc:
         return _record_failure(conn, feed, batch_id, source, str(exc))
     except psycopg.DataError as exc:
@@ -116,6 +116,15 @@ def _load_batch(
                         f"error ({type(exc).__name__}); see the task log.")
         raise
     return _loaded(feed, source, batch_id, count, long_values)
+
+
+def _finish_batch(conn: psycopg.Connection, feed: Feed, batch_id: int, count: int,
+                  bytes_received: int | None) -> OverLength:
+    """Inside the load transaction: count over-long values, vault resident IDs, mark the batch loaded."""
+    long_values = over_length(conn, feed, batch_id)
+    tokenise_batch(conn, feed.name, batch_id, feed.personal_id_columns)
+    ledger.mark_loaded(conn, batch_id, count, bytes_received)
+    return long_values
 
 
 def _loaded(feed: Feed, source: str, batch_id: int, count: int, long_values: OverLength) -> BatchOutcome:
@@ -184,8 +193,7 @@ def _copy_csv_fast(conn: psycopg.Connection, feed: Feed, batch_id: int, facts: f
         with conn.transaction():
             count = copy_csv_bytes(conn, feed, batch_id, facts.path, header_columns, layout.delimiter,
                                    facts.encoding, facts.name)
-            long_values = over_length(conn, feed, batch_id)
-            ledger.mark_loaded(conn, batch_id, count, facts.size)
+            long_values = _finish_batch(conn, feed, batch_id, count, facts.size)
     except psycopg.Error as exc:
         log.info("feed %s, file %s: COPY of the raw bytes refused (%s); loading through the Python path",
                  feed.name, facts.name, (exc.diag.message_primary or type(exc).__name__).split(":", 1)[0])

@@ -33,7 +33,7 @@ _FEED_KEYS = {
     "family", "owner_department", "disclosure_class", "schedule", "source", "formats", "encodings", "columns",
     "business_key", "expectation_suite", "gate", "alerts", "limits",
 }
-_COLUMN_KEYS = {"name", "label", "code", "aliases", "required", "max_length"}
+_COLUMN_KEYS = {"name", "label", "code", "aliases", "required", "max_length", "personal_id"}
 _SOURCE_KEYS = {
     "file": {"kind"},
     "http": {"kind", "endpoint", "page_size"},
@@ -57,6 +57,7 @@ class Column:
     aliases: tuple[str, ...] = ()
     required: bool = False
     max_length: int | None = None
+    personal_id: bool = False  # may carry a resident-ID number: vaulted and tokenised on load
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -114,6 +115,10 @@ class Feed:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    @property
+    def personal_id_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.personal_id)
 
     @property
     def required_columns(self) -> tuple[str, ...]:
@@ -216,8 +221,10 @@ def _parse_column(raw: Any, where: str) -> Column:
     if code is not None:
         code = _text(code, f"{where} code")
     required = raw.get("required", False)
-    if not isinstance(required, bool):
-        raise _fail(f"{where} required", "must be true or false")
+    personal_id = raw.get("personal_id", False)
+    for flag, value in (("required", required), ("personal_id", personal_id)):
+        if not isinstance(value, bool):
+            raise _fail(f"{where} {flag}", "must be true or false")
     max_length = raw.get("max_length")
     if max_length is not None:
         max_length = _positive_int(max_length, f"{where} max_length")
@@ -228,6 +235,7 @@ def _parse_column(raw: Any, where: str) -> Column:
         aliases=tuple(aliases),
         required=required,
         max_length=max_length,
+        personal_id=personal_id,
     )
 
 

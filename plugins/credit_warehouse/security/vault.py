@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from psycopg import sql
 
 from credit_warehouse.identifiers import mask_resident_id, normalize_code, subject_hash
-from credit_warehouse.settings import database_url, secret
+from credit_warehouse.settings import secret
 
 PERSON_KEY_LENGTH = 40  # hex characters of the HMAC kept in tokens (160 bits)
 
@@ -47,45 +47,47 @@ def decrypt(ciphertext: bytes) -> str:
     return AESGCM(key).decrypt(ciphertext[:12], ciphertext[12:], key_id.encode()).decode()
 
 
-def tokenise_batch(feed: str, batch_id: int, columns: tuple[str, ...]) -> int:
-    """Vault the resident-ID numbers of one batch and put tokens in their place; returns numbers vaulted."""
-    if not columns:
+def tokenise_batch(conn: psycopg.Connection, feed: str, batch_id: int, columns: tuple[str, ...]) -> int:
+    """Vault the resident-ID numbers of a freshly loaded batch and put tokens in their place in raw.
+
+    Runs inside the load transaction (as loader), before the gate: nothing downstream of the load, not
+    even the gate's alerts or Data Docs, ever holds a full number. Returns how many new numbers were vaulted.
+    """
+    table = sql.Identifier("raw", feed)
+    found: set[str] = set()
+    for column in columns:
+        rows = conn.execute(
+            sql.SQL(
+                "select distinct {col} from {table} where _batch_id = %s "
+                "and util.resident_id_is_valid(util.normalize_code({col}))"
+            ).format(col=sql.Identifier(column), table=table),
+            (batch_id,),
+        ).fetchall()
+        found |= {row[0] for row in rows}
+    if not found:
         return 0
-    tables = [sql.Identifier("raw", feed), sql.Identifier("quarantine", feed)]
+    mapping = {original: token(original) for original in found}
+    conn.execute("create temporary table if not exists vault_map (original text primary key, token text not null)")
+    conn.execute("truncate vault_map")
+    with conn.cursor().copy("copy vault_map (original, token) from stdin") as copy:
+        for original, replacement in mapping.items():
+            copy.write_row((original, replacement))
     vaulted = 0
-    with psycopg.connect(database_url(role="loader")) as conn:
-        found: set[str] = set()
-        for column in columns:
-            rows = conn.execute(
-                sql.SQL(
-                    "select distinct {col} from {table} where _batch_id = %s "
-                    "and util.resident_id_is_valid(util.normalize_code({col}))"
-                ).format(col=sql.Identifier(column), table=tables[0]),
-                (batch_id,),
-            ).fetchall()
-            found |= {row[0] for row in rows}
-        if not found:
-            return 0
-        conn.execute("create temporary table vault_map (original text primary key, token text not null) on commit drop")
-        with conn.cursor().copy("copy vault_map (original, token) from stdin") as copy:
-            for original in found:
-                copy.write_row((original, token(original)))
-        with conn.cursor() as cursor:
-            for original in found:
-                ciphertext, key_id = encrypt(original)
-                cursor.execute(
-                    "insert into vault.resident_id (person_key, id_masked, id_ciphertext, key_id, first_batch_id) "
-                    "values (%s, %s, %s, %s, %s) on conflict (person_key) do nothing",
-                    (person_key(original), mask_resident_id(normalize_code(original)), ciphertext, key_id, batch_id),
-                )
-                vaulted += cursor.rowcount
-        for table in tables:
-            for column in columns:
-                conn.execute(
-                    sql.SQL(
-                        "update {table} as t set {col} = m.token from vault_map as m "
-                        "where t._batch_id = %s and t.{col} = m.original"
-                    ).format(table=table, col=sql.Identifier(column)),
-                    (batch_id,),
-                )
+    with conn.cursor() as cursor:
+        for original in found:
+            ciphertext, key_id = encrypt(original)
+            cursor.execute(
+                "insert into vault.resident_id (person_key, id_masked, id_ciphertext, key_id, first_batch_id) "
+                "values (%s, %s, %s, %s, %s) on conflict (person_key) do nothing",
+                (person_key(original), mask_resident_id(normalize_code(original)), ciphertext, key_id, batch_id),
+            )
+            vaulted += cursor.rowcount
+    for column in columns:
+        conn.execute(
+            sql.SQL(
+                "update {table} as t set {col} = m.token from vault_map as m "
+                "where t._batch_id = %s and t.{col} = m.original"
+            ).format(table=table, col=sql.Identifier(column)),
+            (batch_id,),
+        )
     return vaulted

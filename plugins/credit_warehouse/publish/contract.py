@@ -1,0 +1,186 @@
+"""The publish contract: the GX suite expectations/publish_contract.json run on every outgoing batch.
+
+The suite names flat columns; the staged outbox rows carry the national fields in a jsonb payload.
+``staged_rows_query`` flattens them (one text column per payload field the suite names, plus the
+identifier checks computed by the util SQL functions, the one implementation of those checks), and
+``check_staged_rows`` validates that query in PostgreSQL through GX and returns, per outbox row, every
+expectation it failed. GX is imported lazily: it is slow to import and noisy.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from credit_warehouse.identifiers import mask_personal_data
+from credit_warehouse.settings import PROJECT_ROOT, ConfigurationError, database_url
+
+SUITE_PATH = PROJECT_ROOT / "expectations" / "publish_contract.json"
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+# Columns of the outbox row itself; every other column the suite names is a payload field,
+# except these checks, which the util functions compute from payload fields.
+OUTBOX_COLUMNS = ("outbox_id", "record_kind", "record_key", "action", "subject_code")
+COMPUTED_CHECKS = {
+    "uscc_is_valid": ("util.uscc_is_valid", "uscc"),
+    "person_id_is_masked": ("util.resident_id_is_masked", "person_id_no"),
+    "authority_uscc_is_valid": ("util.uscc_is_valid", "authority_uscc"),
+    "source_unit_uscc_is_valid": ("util.uscc_is_valid", "source_unit_uscc"),
+}
+
+
+# Outbox rows (alias o) awaiting a verdict: new ones, and held ones no later version of the record
+# has replaced (they are re-checked, so a corrected contract releases them).
+AWAITING_VERDICT = """(
+    o.contract_passed is null
+    or (o.status = 'failed' and not exists (
+        select 1 from ops.publish_outbox as later
+        where later.record_kind = o.record_kind and later.record_key = o.record_key
+            and later.outbox_id > o.outbox_id
+    ))
+)"""
+
+
+@dataclass(frozen=True)
+class ContractFailure:
+    """One failed expectation of one outbox row (values masked: they may end in an alert)."""
+
+    expectation: str
+    column: str
+    reason_code: str
+    message: str
+    value: str | None
+
+    def as_dict(self) -> dict:
+        return {
+            "expectation": self.expectation,
+            "column": self.column,
+            "reason_code": self.reason_code,
+            "message": self.message,
+            "value": self.value,
+        }
+
+
+@cache
+def load_suite_definition(path: Path = SUITE_PATH) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise ConfigurationError(f"the publish contract suite {path} is missing; restore it from git.") from error
+    except json.JSONDecodeError as error:
+        raise ConfigurationError(
+            f"the publish contract suite {path} is not valid JSON (line {error.lineno})."
+        ) from error
+
+
+def _condition_columns(condition: dict | None) -> set[str]:
+    if not condition:
+        return set()
+    if "conditions" in condition:
+        return set().union(*(_condition_columns(part) for part in condition["conditions"]))
+    return {condition["column"]["name"]}
+
+
+def suite_columns(definition: dict) -> list[str]:
+    """Every column the suite names, in first-seen order."""
+    seen: dict[str, None] = {}
+    for expectation in definition["expectations"]:
+        kwargs = expectation["kwargs"]
+        for name in [kwargs["column"], *sorted(_condition_columns(kwargs.get("row_condition")))]:
+            seen.setdefault(name, None)
+    return list(seen)
+
+
+def staged_rows_query(definition: dict, max_outbox_id: int) -> sql.Composed:
+    """The flattened view of the outbox rows waiting for a contract verdict, up to ``max_outbox_id``."""
+    columns = suite_columns(definition)
+    payload_fields = {arg for _, arg in COMPUTED_CHECKS.values()}
+    payload_fields.update(c for c in columns if c not in OUTBOX_COLUMNS and c not in COMPUTED_CHECKS)
+    for name in [*payload_fields, *columns]:
+        if not _IDENTIFIER.match(name):
+            raise ConfigurationError(f"the publish contract suite names column {name!r}, which is not a plain name.")
+    selected = [sql.SQL("o.{}").format(sql.Identifier(c)) for c in OUTBOX_COLUMNS]
+    selected += [
+        sql.SQL("o.payload ->> {} as {}").format(sql.Literal(field), sql.Identifier(field))
+        for field in sorted(payload_fields)
+    ]
+    selected += [
+        sql.SQL("coalesce({}(o.payload ->> {}), false) as {}").format(
+            sql.SQL(function), sql.Literal(field), sql.Identifier(name)
+        )
+        for name, (function, field) in COMPUTED_CHECKS.items()
+    ]
+    return sql.SQL("select {} from ops.publish_outbox as o where o.outbox_id <= {} and {}").format(
+        sql.SQL(", ").join(selected), sql.Literal(max_outbox_id), sql.SQL(AWAITING_VERDICT)
+    )
+
+
+def _gx():
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    import great_expectations as gx
+
+    return gx
+
+
+def build_suite(gx, definition: dict):
+    return gx.ExpectationSuite(name=definition["name"], expectations=definition["expectations"],
+                               meta=definition.get("meta") or {})
+
+
+def _masked(value) -> str | None:
+    if value is None:
+        return None
+    return mask_personal_data(str(value))[:120]
+
+
+def check_staged_rows(max_outbox_id: int) -> tuple[int, dict[int, list[ContractFailure]]]:
+    """Validate the staged rows up to ``max_outbox_id`` with the suite; returns (rows checked, failures by row)."""
+    definition = load_suite_definition()
+    url = database_url(role="publisher")
+    with psycopg.connect(url) as conn:
+        query = staged_rows_query(definition, max_outbox_id).as_string(conn)
+        checked = conn.execute(sql.SQL("select count(*) from ({}) as staged").format(sql.SQL(query))).fetchone()[0]
+    if not checked:
+        return 0, {}
+    gx = _gx()
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = gx.data_context.types.base.ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_postgres(
+        name="warehouse_publisher", connection_string=url.replace("postgresql://", "postgresql+psycopg://", 1)
+    )
+    asset = source.add_query_asset(name="publish_outbox_staged", query=query)
+    batch = asset.add_batch_definition_whole_table("staged").get_batch()
+    suite = context.suites.add(build_suite(gx, definition))
+    result = batch.validate(
+        suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["outbox_id"]}
+    )
+    failures: dict[int, list[ContractFailure]] = {}
+    for outcome in result.results:
+        if outcome.success:
+            continue
+        config = outcome.expectation_config
+        column = config.kwargs["column"]
+        meta = config.meta or {}
+        if outcome.exception_info and outcome.exception_info.get("raised_exception"):
+            raise RuntimeError(
+                f"publish contract expectation {config.type} on {column} could not run: "
+                f"{outcome.exception_info.get('exception_message')}"
+            )
+        for row in outcome.result.get("unexpected_index_list") or []:
+            failures.setdefault(int(row["outbox_id"]), []).append(
+                ContractFailure(
+                    expectation=config.type,
+                    column=column,
+                    reason_code=meta.get("reason_code", "CONTRACT"),
+                    message=meta.get("notes", config.type),
+                    value=_masked(row.get(column)),
+                )
+            )
+    return checked, failures

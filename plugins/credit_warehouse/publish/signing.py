@@ -1,0 +1,84 @@
+"""HMAC-SHA256 request signing shared by the client and the reference national interface.
+
+The signature covers method, path, timestamp, nonce and the body's SHA-256, one per line, so a
+captured request cannot be replayed later (timestamp window), twice (nonce) or with another body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import time
+import uuid
+
+from credit_warehouse.settings import ConfigurationError, secret
+
+ENV_URL = "CREDIT_WAREHOUSE_NATIONAL_API_URL"
+ENV_KEY_ID = "CREDIT_WAREHOUSE_NATIONAL_API_KEY_ID"
+SECRET_NAME = "national_api_secret"  # env CREDIT_WAREHOUSE_NATIONAL_API_SECRET
+DEFAULT_KEY_ID = "credit-warehouse"
+
+HEADER_TIMESTAMP = "X-Timestamp"
+HEADER_NONCE = "X-Nonce"
+HEADER_SIGNATURE = "X-Signature"
+HEADER_KEY_ID = "X-Key-Id"
+HEADER_IDEMPOTENCY_KEY = "Idempotency-Key"
+
+
+def api_secret() -> bytes:
+    return secret(SECRET_NAME).encode()
+
+
+def key_id() -> str:
+    return os.environ.get(ENV_KEY_ID) or DEFAULT_KEY_ID
+
+
+def api_url() -> str:
+    url = os.environ.get(ENV_URL, "").strip().rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise ConfigurationError(
+            f"{ENV_URL} is not set to an http(s) URL; set it to the national interface's base URL "
+            "(for a local run: the URL printed by `credit-warehouse serve-national`)."
+        )
+    return url
+
+
+def body_sha256(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def canonical_string(method: str, path: str, timestamp: str, nonce: str, body_hash: str) -> str:
+    return "\n".join((method.upper(), path, timestamp, nonce, body_hash))
+
+
+def signature(secret_value: bytes, method: str, path: str, timestamp: str, nonce: str, body: bytes) -> str:
+    message = canonical_string(method, path, timestamp, nonce, body_sha256(body)).encode()
+    return hmac.new(secret_value, message, hashlib.sha256).hexdigest()
+
+
+def signed_headers(secret_value: bytes, key: str, method: str, path: str, body: bytes) -> dict[str, str]:
+    """Fresh timestamp and nonce for every attempt: a retry is a new request, never a replay."""
+    timestamp = str(int(time.time()))
+    nonce = uuid.uuid4().hex
+    return {
+        HEADER_KEY_ID: key,
+        HEADER_TIMESTAMP: timestamp,
+        HEADER_NONCE: nonce,
+        HEADER_SIGNATURE: signature(secret_value, method, path, timestamp, nonce, body),
+    }
+
+
+def signature_matches(secret_value: bytes, method: str, path: str, timestamp: str, nonce: str, body: bytes,
+                      claimed: str) -> bool:
+    return hmac.compare_digest(signature(secret_value, method, path, timestamp, nonce, body), claimed or "")
+
+
+def idempotency_key(record_kind: str, record_key: str, action: str, payload_hash: str) -> str:
+    """The record version's key: the same in Python and in the SQL that stages the outbox."""
+    return hashlib.sha256(f"{record_kind}|{record_key}|{action}|{payload_hash}".encode()).hexdigest()
+
+
+def request_idempotency_key(action: str, record_keys: list[str]) -> str:
+    """One request's key: the same batch of record versions retried gets the same key."""
+    return hashlib.sha256("|".join([action, *sorted(record_keys)]).encode()).hexdigest()

@@ -1,0 +1,70 @@
+"""Staging the publish delta into the outbox through the publish contract (GX in PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from credit_warehouse.devtools.smtp_sink import start_smtp_sink
+from credit_warehouse.identifiers import make_resident_id
+from credit_warehouse.publish import signing
+from credit_warehouse.publish.outbox import stage_outbox_detailed
+
+
+def _reasons(failures: dict, key: str) -> set[tuple[str, str]]:
+    return {(f["column"], f["reason_code"]) for f in failures[key]}
+
+
+def test_only_contract_passing_records_are_released_and_the_rest_wait_for_correction(
+    put_records, clean_publish, kit, caplog, monkeypatch, tmp_path
+):
+    conn = clean_publish
+    mail = start_smtp_sink(folder=tmp_path)
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_ALERTS", mail.url)
+    full_person_id = make_resident_id("110105", date(1980, 1, 1), 7)
+    good = [kit.record("license", n) for n in range(1, 6)] + [kit.record("penalty", 6), kit.record("blacklist", 7)]
+    bad = [
+        kit.record("license", 20, license_category="99"),          # not in the code table
+        kit.record("penalty", 21, decision_date="2024/05/06"),     # wrong date format
+        kit.record("blacklist", 22, uscc="91110105MA00000000"),    # USCC checksum fails
+        kit.record("penalty", 23, person_id_no=full_person_id),    # a full ID must never go out
+        kit.record("license", 24, content=None),                   # required field missing
+    ]
+    put_records(good + bad)
+
+    result = stage_outbox_detailed()
+
+    assert (result.staged, result.checked, result.released, result.held) == (12, 12, 7, 5)
+    assert kit.outbox_counts(conn) == {"pending": 7, "failed": 5}
+    failures = dict(conn.execute("select record_key, failures from ops.publish_contract_failure").fetchall())
+    assert set(failures) == {"license-20", "penalty-21", "blacklist-22", "penalty-23", "license-24"}
+    assert _reasons(failures, "license-20") == {("license_category", "INVALID_CODE")}
+    assert ("decision_date", "INVALID_FORMAT") in _reasons(failures, "penalty-21")
+    assert ("uscc_is_valid", "INVALID_IDENTIFIER") in _reasons(failures, "blacklist-22")
+    assert ("person_id_is_masked", "INVALID_IDENTIFIER") in _reasons(failures, "penalty-23")
+    assert ("content", "MISSING_FIELD") in _reasons(failures, "license-24")
+    # the held records were alerted (one mail), and nothing shows the full ID number
+    mail.stop()
+    assert len(mail.messages) == 1
+    body = mail.messages[0].get_content()
+    assert "publish contract held 5 record(s)" in mail.messages[0]["Subject"]
+    assert all(key in body for key in failures)
+    assert "license-data@example.gov.cn" in mail.messages[0]["To"]
+    assert "license-20" in caplog.text
+    assert full_person_id not in caplog.text + body
+    assert full_person_id not in json.dumps(failures, ensure_ascii=False)
+
+    # a rerun stages nothing twice; the idempotency key is the documented sha256
+    assert stage_outbox_detailed().staged == 0
+    row = conn.execute(
+        "select record_kind, record_key, action, payload_hash, idempotency_key from ops.publish_outbox limit 1"
+    ).fetchone()
+    assert row[4] == signing.idempotency_key(*row[:4])
+
+    # the department corrects a record: the new version passes, the held one is resolved and not re-checked
+    put_records([kit.record("license", 20)])
+    again = stage_outbox_detailed()
+    assert (again.staged, again.released, again.held) == (1, 1, 4)
+    assert conn.execute(
+        "select resolved_at is not null from ops.publish_contract_failure where record_key = 'license-20'"
+    ).fetchone()[0]
