@@ -6,7 +6,7 @@ still pending, and idempotency keys make a repeated request harmless on the othe
 
 from __future__ import annotations
 
-from airflow.sdk import dag, get_current_context, task
+from airflow.sdk import dag, task
 
 from credit_warehouse.orchestration import tasks
 from credit_warehouse.orchestration.dag_defaults import MARTS_ASSET, PUBLISHED_ASSET, START_DATE, default_args
@@ -34,8 +34,7 @@ def publish_national():
 
     @task
     def reconcile(pushed: dict) -> dict:
-        context = get_current_context()
-        return tasks.reconcile_publication(tasks.feed_date(context.get("logical_date")))
+        return tasks.reconcile_publication()
 
     reconcile(push(stage_outbox()))
 

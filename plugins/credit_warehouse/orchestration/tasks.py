@@ -73,12 +73,17 @@ def stage_publication() -> int:
 
 
 def push_publication() -> dict:
-    from credit_warehouse.publish.outbox import push_pending
+    from credit_warehouse.publish.push import push_pending
 
-    return _as_dict(push_pending())
+    summary = push_pending()
+    if summary.breaker_open:
+        # what was pushed stays pushed; the retry picks up the rest once the interface answers again
+        raise RuntimeError("the national interface is unavailable (circuit breaker open); the task will retry")
+    return _as_dict(summary)
 
 
-def reconcile_publication(day: date) -> dict:
+def reconcile_publication() -> dict:
+    """Counts of what was staged today (by the warehouse's clock): selected, passed, pushed, accepted..."""
     from credit_warehouse.publish.reconcile import reconcile
 
-    return _as_dict(reconcile(day))
+    return _as_dict(reconcile())

@@ -49,13 +49,15 @@ on conflict (run_date) do update set
 """
 
 
-def reconcile(run_date: date) -> dict:
-    """Count the record versions staged on ``run_date`` (the database's time zone) by outcome, store and return it.
+def reconcile(run_date: date | None = None) -> dict:
+    """Count the record versions staged on ``run_date`` (the database's time zone; default its today) by
+    outcome, store and return it.
 
     balanced: selected = accepted + rejected + pending + failed_contract, and receipts = accepted + rejected
     (one receipt per final outcome).
     """
     with outbox.connect() as conn:
+        run_date = run_date or conn.execute("select current_date").fetchone()[0]
         counts = conn.cursor(row_factory=dict_row).execute(_COUNTS_SQL, {"day": run_date}).fetchone()
         counts = {key: int(value) for key, value in counts.items()}
         counts["run_date"] = run_date
