@@ -1,0 +1,1 @@
+"""Developer tools: synthetic feeds and local stand-ins for the outside systems the pipeline talks to."""

@@ -1,0 +1,8 @@
+"""Synthetic feeds for all twelve feeds of a night, and the reference data (dbt seeds) they draw on.
+
+Entry point: ``generate_night`` (night.py); the CLI is ``credit-warehouse generate``.
+"""
+
+from credit_warehouse.devtools.generator.night import NightReport, generate_night
+
+__all__ = ["NightReport", "generate_night"]

@@ -1,0 +1,25 @@
+"""The builder of each of the twelve feeds, in the order a night generates them."""
+
+from __future__ import annotations
+
+from credit_warehouse.devtools.generator.base import FeedBuilder
+from credit_warehouse.devtools.generator.corrections import CorrectionBuilder
+from credit_warehouse.devtools.generator.courts import ConsumptionRestrictionBuilder, DishonestDebtorBuilder
+from credit_warehouse.devtools.generator.departments import (
+    BlacklistBuilder,
+    CommitmentBuilder,
+    LicenseBuilder,
+    PenaltyBuilder,
+    RedlistBuilder,
+)
+from credit_warehouse.devtools.generator.utilities import GasBuilder, LogisticsBuilder, PowerBuilder, WaterBuilder
+
+BUILDERS: dict[str, type[FeedBuilder]] = {
+    builder.feed_name: builder
+    for builder in (
+        LicenseBuilder, PenaltyBuilder, RedlistBuilder, BlacklistBuilder, CommitmentBuilder,
+        WaterBuilder, PowerBuilder, GasBuilder, LogisticsBuilder,
+        DishonestDebtorBuilder, ConsumptionRestrictionBuilder, CorrectionBuilder,
+    )
+}
+FEEDS = tuple(BUILDERS)

@@ -1,0 +1,321 @@
+"""Reference data (code tables) as Python data: the single source of the dbt seeds and the generator.
+
+``write_seeds`` writes dbt_project/seeds/*.csv from these tables, so the CSVs are reproducible;
+the generator draws its codes from the same tables, so every code it emits exists in ``ref``.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from credit_warehouse.devtools.generator.calendar import write_calendar_csv
+
+
+@dataclass(frozen=True)
+class Division:
+    code: str
+    name: str
+    level: str  # province | city | county
+
+    @property
+    def province_code(self) -> str:
+        return self.code[:2] + "0000"
+
+    @property
+    def city_code(self) -> str | None:
+        return None if self.level == "province" else self.code[:4] + "00"
+
+
+# GB/T 2260 codes as of 2023. Shandong's Jinan and Jining in full (the platform's home), plus
+# the capitals of a few other provinces and the places the source policy documents name.
+_DIVISIONS = """
+370000 山东省 province
+370100 济南市 city
+370102 历下区 county
+370103 市中区 county
+370104 槐荫区 county
+370105 天桥区 county
+370112 历城区 county
+370113 长清区 county
+370114 章丘区 county
+370115 济阳区 county
+370116 莱芜区 county
+370117 钢城区 county
+370124 平阴县 county
+370126 商河县 county
+370200 青岛市 city
+370202 市南区 county
+370203 市北区 county
+370211 黄岛区 county
+370800 济宁市 city
+370811 任城区 county
+370812 兖州区 county
+370826 微山县 county
+370827 鱼台县 county
+370828 金乡县 county
+370829 嘉祥县 county
+370830 汶上县 county
+370831 泗水县 county
+370832 梁山县 county
+370881 曲阜市 county
+370883 邹城市 county
+110000 北京市 province
+110100 市辖区 city
+110101 东城区 county
+110102 西城区 county
+110105 朝阳区 county
+110108 海淀区 county
+310000 上海市 province
+310100 市辖区 city
+310101 黄浦区 county
+310104 徐汇区 county
+310115 浦东新区 county
+320000 江苏省 province
+320100 南京市 city
+320102 玄武区 county
+320106 鼓楼区 county
+330000 浙江省 province
+330100 杭州市 city
+330102 上城区 county
+330106 西湖区 county
+340000 安徽省 province
+340100 合肥市 city
+340102 瑶海区 county
+340103 庐阳区 county
+340104 蜀山区 county
+340111 包河区 county
+341100 滁州市 city
+341102 琅琊区 county
+341122 来安县 county
+350000 福建省 province
+350100 福州市 city
+350102 鼓楼区 county
+350400 三明市 city
+350404 三元区 county
+350421 明溪县 county
+350481 永安市 county
+410000 河南省 province
+410100 郑州市 city
+410102 中原区 county
+410105 金水区 county
+220000 吉林省 province
+220100 长春市 city
+220102 南关区 county
+220104 朝阳区 county
+440000 广东省 province
+440100 广州市 city
+440103 荔湾区 county
+440104 越秀区 county
+440106 天河区 county
+440113 番禺区 county
+"""
+
+DIVISIONS: tuple[Division, ...] = tuple(
+    Division(*line.split()) for line in _DIVISIONS.strip().splitlines()
+)
+DIVISION_BY_CODE = {d.code: d for d in DIVISIONS}
+COUNTIES = tuple(d for d in DIVISIONS if d.level == "county")
+# counties created after 2012 (older residents' IDs carry the predecessor code), kept off birth places
+NEW_COUNTIES = frozenset({"370114", "370115", "370116", "370117", "370812"})
+
+PROVINCE_ABBREVIATION = {"37": "鲁", "11": "京", "31": "沪", "32": "苏", "33": "浙", "34": "皖", "35": "闽",
+                         "41": "豫", "22": "吉", "44": "粤"}
+
+
+def division_full_name(code: str) -> str:
+    """Province + city + county, as an address starts (municipalities skip the 市辖区 level)."""
+    county = DIVISION_BY_CODE[code]
+    province = DIVISION_BY_CODE[county.province_code]
+    city = DIVISION_BY_CODE[county.city_code]
+    if city.name == "市辖区":
+        return province.name + county.name
+    return province.name + city.name + county.name
+
+
+@dataclass(frozen=True)
+class ListType:
+    code: int
+    name: str
+    owner_department: str
+    domain: str  # lists of one domain count once for 重点监管对象 (two or more domains)
+
+
+LIST_TYPES: tuple[ListType, ...] = (
+    ListType(1, "失信被执行人", "人民法院", "judicial"),
+    ListType(2, "重大税收违法案件当事人", "税务部门", "taxation"),
+    ListType(3, "安全生产黑名单", "应急管理部门", "work_safety"),
+    ListType(4, "严重质量失信企业", "市场监督管理部门", "product_quality"),
+    ListType(5, "统计上严重失信企业", "统计部门", "statistics"),
+    ListType(6, "海关失信认证企业", "海关", "customs"),
+    ListType(7, "非法集资名单", "公安部门", "illegal_fundraising"),
+    ListType(8, "其他严重违法名单", "各相关部门", "other"),
+    ListType(9, "严重失信债务人名单", "人民法院", "judicial"),
+    ListType(10, "严重失信PE/VC企业名单", "金融监管部门", "finance"),
+    ListType(11, "恶意逃废债借款人名单", "金融监管部门", "finance"),
+    ListType(12, "涉电力领域失信关联黑名单", "能源部门", "energy"),
+    ListType(13, "慈善捐助失信问题领域黑名单", "民政部门", "charity"),
+    ListType(14, "拖欠农民工工资黑名单", "人力资源和社会保障部门", "labour"),
+)
+
+LICENSE_CATEGORIES = (("01", "普通"), ("02", "特许"), ("03", "认可"), ("04", "核准"), ("05", "登记"), ("06", "其他"))
+
+PENALTY_CATEGORIES = (
+    ("01", "警告"), ("02", "罚款"), ("03", "没收违法所得"), ("04", "责令停产停业"), ("05", "吊销许可证"),
+    ("06", "行政拘留"), ("07", "法律、行政法规规定的其他行政处罚"), ("08", "通报批评"), ("09", "没收非法财物"),
+    ("10", "降低资质等级"), ("11", "暂扣许可证"), ("12", "限制开展生产经营活动"), ("13", "限制从业"),
+    ("14", "责令关闭"),
+)
+
+_SPC_2015_17 = "《最高人民法院关于限制被执行人高消费及有关消费的若干规定》（法释〔2015〕17号）"
+_SPC_2017_7 = "《最高人民法院关于公布失信被执行人名单信息的若干规定》（法释〔2017〕7号）"
+_GF_2016_33 = "《国务院关于建立完善守信联合激励和失信联合惩戒制度加快推进社会诚信建设的指导意见》（国发〔2016〕33号）"
+_SAMR_44 = "《市场监督管理严重违法失信名单管理办法》（国家市场监督管理总局令第44号）"
+
+# (code, name, kind, list type or None for every list, legal basis): a subset of the national
+# 失信惩戒措施基础清单 with the measures the marts join to black-list entries.
+SANCTION_MEASURES: tuple[tuple[str, str, str, int | None, str], ...] = (
+    ("SM001", "限制乘坐飞机、列车软卧及G字头动车组全部座位等高消费行为", "consumption_restriction", 1, _SPC_2015_17),
+    ("SM002", "限制子女就读高收费私立学校", "consumption_restriction", 1, _SPC_2015_17),
+    ("SM003", "限制担任企业法定代表人及董事、监事、高级管理人员", "office_holding", 1, _SPC_2017_7),
+    ("SM004", "限制出境", "exit_restriction", 1, "《中华人民共和国民事诉讼法》"),
+    ("SM005", "阻止欠税当事人出境", "exit_restriction", 2, "《中华人民共和国税收征收管理法》第四十四条"),
+    ("SM006", "纳税信用级别直接判为D级，提高监督检查频次", "supervision", 2,
+     "《重大税收违法失信主体信息公布管理办法》（国家税务总局令第54号）"),
+    ("SM007", "限制乘坐飞机、列车软卧", "consumption_restriction", 2,
+     "《关于对重大税收违法案件当事人实施联合惩戒措施的合作备忘录》（发改财金〔2014〕3062号）"),
+    ("SM008", "列为重点监管对象，提高检查频次", "supervision", 3,
+     "《安全生产严重失信主体名单管理办法》（应急管理部令第11号）"),
+    ("SM009", "依法限制参加政府采购、工程招投标", "public_procurement", 3,
+     "《安全生产严重失信主体名单管理办法》（应急管理部令第11号）"),
+    ("SM010", "提高抽查比例和频次，不予适用告知承诺制", "supervision", 4, _SAMR_44),
+    ("SM011", "不得担任其他企业法定代表人、负责人", "office_holding", 8, _SAMR_44),
+    ("SM012", "取消参加评先评优资格", "honours", 5, "《中华人民共和国统计法》"),
+    ("SM013", "提高进出口货物查验率，不予免除风险担保", "supervision", 6,
+     "《中华人民共和国海关注册登记和备案企业信用管理办法》（海关总署令第251号）"),
+    ("SM014", "限制参与政府投资项目和财政资金支持", "subsidy", 7,
+     "《防范和处置非法集资条例》（国务院令第737号）"),
+    ("SM015", "限制新增私募基金产品备案", "market_access", 10,
+     "《私募投资基金监督管理条例》（国务院令第762号）"),
+    ("SM016", "限制新增授信和发行债券", "financing", 11, _GF_2016_33),
+    ("SM017", "限制参与电力市场交易", "market_access", 12, "《中华人民共和国电力法》"),
+    ("SM018", "不予公开募捐资格，取消评优评先", "honours", 13,
+     "《中华人民共和国慈善法》；《社会组织信用信息管理办法》（民政部令第60号）"),
+    ("SM019", "限制政府资金支持、政府采购、招投标、融资贷款、市场准入、评优评先", "public_procurement", 14,
+     "《保障农民工工资支付条例》（国务院令第724号）第四十八条"),
+    ("SM020", "限制参加政府采购活动", "public_procurement", None, "《中华人民共和国政府采购法》第二十二条"),
+    ("SM021", "限制申请财政性资金项目", "subsidy", None, _GF_2016_33),
+    ("SM022", "限制参评表彰奖励和荣誉称号", "honours", None, _GF_2016_33),
+    ("SM023", "限制担任国有企业法定代表人、董事、监事", "office_holding", None, _GF_2016_33),
+    ("SM024", "限制高消费", "consumption_restriction", 9, _SPC_2015_17),
+)
+
+AUTHORITIES = {
+    "1": "机构编制", "2": "外交", "3": "司法行政", "4": "文化", "5": "民政", "6": "旅游", "7": "宗教", "8": "工会",
+    "9": "工商", "A": "中央军委改革和编制办公室", "N": "农业", "Y": "其他",
+}
+
+# (authority, type, type name, subject kind): every pair of GB 32100-2015 annex
+USCC_SUBJECT_TYPES: tuple[tuple[str, str, str, str], ...] = (
+    ("1", "1", "机关", "legal_person"),
+    ("1", "2", "事业单位", "legal_person"),
+    ("1", "3", "中央编办直接管理机构编制的群众团体", "legal_person"),
+    ("1", "9", "其他", "other"),
+    ("2", "1", "外国常驻新闻机构", "unincorporated"),
+    ("2", "9", "其他", "other"),
+    ("3", "1", "律师执业机构", "unincorporated"),
+    ("3", "2", "公证处", "legal_person"),
+    ("3", "3", "基层法律服务所", "unincorporated"),
+    ("3", "4", "司法鉴定机构", "unincorporated"),
+    ("3", "5", "仲裁委员会", "legal_person"),
+    ("3", "9", "其他", "other"),
+    ("4", "1", "外国在华文化中心", "unincorporated"),
+    ("4", "9", "其他", "other"),
+    ("5", "1", "社会团体", "legal_person"),
+    ("5", "2", "民办非企业单位", "legal_person"),
+    ("5", "3", "基金会", "legal_person"),
+    ("5", "9", "其他", "other"),
+    ("6", "1", "外国旅游部门常驻代表机构", "unincorporated"),
+    ("6", "2", "港澳台地区旅游部门常驻内地（大陆）代表机构", "unincorporated"),
+    ("6", "9", "其他", "other"),
+    ("7", "1", "宗教活动场所", "legal_person"),
+    ("7", "2", "宗教院校", "legal_person"),
+    ("7", "9", "其他", "other"),
+    ("8", "1", "基层工会", "legal_person"),
+    ("8", "9", "其他", "other"),
+    ("9", "1", "企业", "legal_person"),
+    ("9", "2", "个体工商户", "individual_business"),
+    ("9", "3", "农民专业合作社", "legal_person"),
+    ("A", "1", "军队事业单位", "legal_person"),
+    ("A", "9", "其他", "other"),
+    ("N", "1", "组级集体经济组织", "legal_person"),
+    ("N", "2", "村级集体经济组织", "legal_person"),
+    ("N", "3", "乡镇级集体经济组织", "legal_person"),
+    ("N", "9", "其他", "other"),
+    ("Y", "1", "其他", "other"),
+)
+
+LEGAL_EXCLUSIONS = (
+    ("信访", "信访事项不得作为失信行为纳入信用记录（无法律法规依据）"),
+    ("拆迁", "拆迁纠纷不得纳入信用记录（无法律法规依据）"),
+    ("闯红灯", "闯红灯等交通违法行为不得纳入信用记录（无法律法规依据）"),
+    ("不文明养犬", "不文明养犬不得纳入信用记录（无法律法规依据）"),
+    ("欠缴物业费", "欠缴物业费不得纳入信用记录（无法律法规依据）"),
+    ("未执行垃圾分类", "未执行垃圾分类不得纳入信用记录（无法律法规依据）"),
+)
+
+DISCLOSURE_CLASSES = (
+    ("public", "社会公开", True),
+    ("authorised", "授权查询", False),
+    ("government", "政务共享", False),
+)
+
+
+def _write(path: Path, header: list[str], rows) -> int:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        count = 0
+        for row in rows:
+            writer.writerow(["" if value is None else value for value in row])
+            count += 1
+    return count
+
+
+def write_seeds(folder: Path) -> dict[str, int]:
+    """Writes every seed CSV into ``folder``; returns rows per seed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return {
+        "cn_working_calendar": write_calendar_csv(folder / "cn_working_calendar.csv"),
+        "cn_division": _write(
+            folder / "cn_division.csv",
+            ["division_code", "division_name", "province_code", "city_code", "level"],
+            ((d.code, d.name, d.province_code, d.city_code, d.level) for d in DIVISIONS),
+        ),
+        "credit_list_type": _write(
+            folder / "credit_list_type.csv",
+            ["list_type_code", "list_type_name", "owner_department", "domain"],
+            ((t.code, t.name, t.owner_department, t.domain) for t in LIST_TYPES),
+        ),
+        "license_category": _write(folder / "license_category.csv", ["category_code", "category_name"],
+                                   LICENSE_CATEGORIES),
+        "penalty_category": _write(folder / "penalty_category.csv", ["category_code", "category_name"],
+                                   PENALTY_CATEGORIES),
+        "sanction_measure": _write(
+            folder / "sanction_measure.csv",
+            ["measure_code", "measure_name", "measure_kind", "list_type_code", "legal_basis"],
+            SANCTION_MEASURES,
+        ),
+        "uscc_subject_type": _write(
+            folder / "uscc_subject_type.csv",
+            ["authority_code", "type_code", "authority_name", "type_name", "subject_kind"],
+            ((a, t, AUTHORITIES[a], name, kind) for a, t, name, kind in USCC_SUBJECT_TYPES),
+        ),
+        "legal_exclusion": _write(folder / "legal_exclusion.csv", ["keyword", "reason"], LEGAL_EXCLUSIONS),
+        "disclosure_class": _write(
+            folder / "disclosure_class.csv",
+            ["disclosure_class_code", "name_cn", "publishable"],
+            ((code, name, str(flag).lower()) for code, name, flag in DISCLOSURE_CLASSES),
+        ),
+    }

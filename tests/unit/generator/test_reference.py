@@ -1,0 +1,74 @@
+"""The committed seed CSVs are what the reference tables generate, and they hold together."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import yaml
+
+from credit_warehouse.devtools.generator.reference import DIVISION_BY_CODE, write_seeds
+
+SEEDS = Path(__file__).resolve().parents[3] / "dbt_project" / "seeds"
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (SEEDS / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_committed_csvs_are_reproducible(tmp_path):
+    counts = write_seeds(tmp_path)
+    for name in counts:
+        assert (tmp_path / f"{name}.csv").read_bytes() == (SEEDS / f"{name}.csv").read_bytes(), name
+
+
+def test_seed_properties_describe_every_csv_and_column():
+    properties = yaml.safe_load((SEEDS / "_seeds.yml").read_text(encoding="utf-8"))
+    described = {seed["name"]: seed for seed in properties["seeds"]}
+    on_disk = {path.stem for path in SEEDS.glob("*.csv")}
+    assert set(described) == on_disk
+    for name, seed in described.items():
+        header = list(_rows(name)[0])
+        assert list(seed["config"]["column_types"]) == header, name
+        assert [c["name"] for c in seed["columns"]] == header, name
+
+
+def test_list_types_and_categories():
+    list_types = _rows("credit_list_type")
+    assert [int(r["list_type_code"]) for r in list_types] == list(range(1, 15))
+    assert all(r["owner_department"] and r["domain"] for r in list_types)
+    assert [r["category_code"] for r in _rows("license_category")] == [f"{n:02d}" for n in range(1, 7)]
+    assert [r["category_code"] for r in _rows("penalty_category")] == [f"{n:02d}" for n in range(1, 15)]
+    measures = _rows("sanction_measure")
+    assert len(measures) >= 20
+    assert {r["list_type_code"] for r in measures} - {"", *map(str, range(1, 15))} == set()
+
+
+def test_uscc_subject_types_cover_the_standard():
+    pairs = {(r["authority_code"], r["type_code"]) for r in _rows("uscc_subject_type")}
+    expected = {("1", t) for t in "1239"} | {("2", t) for t in "19"} | {("3", t) for t in "123459"} \
+        | {("4", t) for t in "19"} | {("5", t) for t in "1239"} | {("6", t) for t in "129"} \
+        | {("7", t) for t in "129"} | {("8", t) for t in "19"} | {("9", t) for t in "123"} \
+        | {("A", t) for t in "19"} | {("N", t) for t in "1239"} | {("Y", "1")}
+    assert pairs == expected
+    kinds = {(r["authority_code"] + r["type_code"]): r["subject_kind"] for r in _rows("uscc_subject_type")}
+    assert kinds["92"] == "individual_business" and kinds["91"] == "legal_person"
+
+
+def test_divisions_are_consistent():
+    rows = _rows("cn_division")
+    assert {"370100", "370102", "370800", "370811", "370881"} <= {r["division_code"] for r in rows}
+    for row in rows:
+        assert re.fullmatch(r"[1-9]\d{5}", row["division_code"])
+        assert row["province_code"] in DIVISION_BY_CODE
+        if row["level"] != "province":
+            assert row["city_code"] in DIVISION_BY_CODE
+
+
+def test_exclusions_and_disclosure_classes():
+    assert {r["keyword"] for r in _rows("legal_exclusion")} == {"信访", "拆迁", "闯红灯", "不文明养犬", "欠缴物业费",
+                                                                "未执行垃圾分类"}
+    assert {(r["disclosure_class_code"], r["publishable"]) for r in _rows("disclosure_class")} == {
+        ("public", "true"), ("authorised", "false"), ("government", "false")}
