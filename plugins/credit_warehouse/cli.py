@@ -17,6 +17,9 @@ from credit_warehouse.settings import ConfigurationError, state_dir
 COMMAND_MODULES = (
     "credit_warehouse.warehouse.commands",
     "credit_warehouse.orchestration.commands",
+    "credit_warehouse.publish.commands",
+    "credit_warehouse.alerts.commands",
+    "credit_warehouse.devtools.commands",
 )
 
 

@@ -93,7 +93,10 @@ def test_mounts_match_the_folders_the_code_reads(service):
         assert source.startswith("./") is False or (PROJECT_ROOT / source).exists(), source
 
 
-@pytest.mark.parametrize("service", [n for n, s in SERVICES.items() if s.get("entrypoint", [""])[0] == "credit-warehouse"])
+CLI_SERVICES = [name for name, service in SERVICES.items() if service.get("entrypoint", [""])[0] == "credit-warehouse"]
+
+
+@pytest.mark.parametrize("service", CLI_SERVICES)
 def test_service_commands_are_real_cli_commands(service):
     build_parser().parse_args(SERVICES[service]["entrypoint"][1:])
 

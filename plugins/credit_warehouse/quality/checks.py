@@ -1,0 +1,306 @@
+"""Suite rules and registry facts compiled to SQL conditions over one row of raw.<feed>.
+
+Every condition is true for a FAILING row and reads the row's columns unqualified. Checks of the
+business key read three columns computed over the whole batch (``key_columns_sql``): ``_key``,
+``_key_seq`` (1 for the first row carrying that key) and ``_key_first``, plus ``_content`` when
+the key is also checked against earlier accepted batches. Values shown for a failing row are
+masked: ID columns by util.mask_resident_id, any ID-shaped run inside other text likewise.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import psycopg
+from psycopg import sql
+
+from credit_warehouse.feeds.registry import Feed
+from credit_warehouse.quality.suites import IDENTIFIER_FORMS, Check, Rule, Suite
+
+# an ID-shaped run of digits inside free text: keep first 6 and last 4, as mask_resident_id does
+_ID_IN_TEXT = sql.SQL(r"'([1-9][0-9]{{5}})[0-9]{{8}}([0-9]{{3}}[0-9Xx])'").format()
+_NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
+_FORM_NAMES = {
+    "uscc": "a valid USCC (GB 32100 check character and embedded organisation code)",
+    "org_code": "a valid organisation code (GB 11714 check character)",
+    "resident_id": "a valid resident ID (GB 11643 check digit and birth date)",
+    "resident_id_masked": "a masked resident ID as courts publish it",
+}
+
+
+def _present(column: str) -> sql.Composable:
+    return sql.SQL("util.null_if_placeholder({}) is not null").format(sql.Identifier(column))
+
+
+def _missing(column: str) -> sql.Composable:
+    return sql.SQL("util.null_if_placeholder({}) is null").format(sql.Identifier(column))
+
+
+def _trimmed(column: str) -> sql.Composable:
+    return sql.SQL("util.null_if_placeholder({})").format(sql.Identifier(column))
+
+
+def _literals(values: list[str]) -> sql.Composable:
+    return sql.SQL(", ").join(sql.Literal(v) for v in values)
+
+
+def _when(spec: dict | None) -> sql.Composable:
+    if not spec:
+        return sql.SQL("true")
+    if "in" in spec:
+        return sql.SQL("coalesce({} in ({}), false)").format(_trimmed(spec["column"]), _literals(spec["in"]))
+    return sql.SQL("coalesce({}, '') ~ {}").format(_trimmed(spec["column"]), sql.Literal(spec["matches"]))
+
+
+class _Compiler:
+    def __init__(self, feed: Feed, suite: Suite, logical_date: date, batch_id: int):
+        self.feed = feed
+        self.suite = suite
+        self.logical_date = sql.Literal(logical_date)
+        self.batch_id = batch_id
+        self.checks: list[tuple[str, str | None, sql.Composable, sql.Composable, str, bool]] = []
+
+    def shown(self, column: str) -> sql.Composable:
+        """What a reason may show of a value: masked when personal, ID-shaped runs masked, 200 chars."""
+        ident = sql.Identifier(column)
+        if column in self.suite.personal_columns:
+            masked = "coalesce(util.vault_masked_id({0}), util.mask_resident_id(util.normalize_code({0})))"
+            return sql.SQL(masked).format(ident)
+        return sql.SQL(r"left(regexp_replace({}, {}, '\1********\2', 'g'), 200)").format(ident, _ID_IN_TEXT)
+
+    def add(self, name, column, condition, message, value=None, needs_key=False):
+        self.checks.append((name, column, condition, value if value is not None else self.shown(column),
+                            message, needs_key))
+
+    # registry facts ---------------------------------------------------------------------------
+    def registry_rules(self, extra_required: list[str]) -> None:
+        required = list(dict.fromkeys([*self.feed.required_columns, *extra_required]))
+        for column in required:
+            self.add("required", column, _missing(column), "required value is missing")
+        for column in self.feed.columns:
+            if column.max_length:
+                self.add("max_length", column.name,
+                         sql.SQL("char_length({}) > {}").format(sql.Identifier(column.name),
+                                                                sql.Literal(column.max_length)),
+                         f"longer than {column.max_length} characters")
+
+    # suite rules ------------------------------------------------------------------------------
+    def rule(self, rule: Rule) -> None:
+        getattr(self, f"_{rule.kind}")(rule.spec)
+
+    def _required(self, spec):  # merged into registry_rules
+        pass
+
+    def _required_when(self, spec):
+        column, when = spec["column"], spec["when"]
+        self.add("required_when", column, sql.SQL("{} and {}").format(_missing(column), _when(when)),
+                 f"required when {when['column']} is "
+                 + ("/".join(when["in"]) if "in" in when else f"like {when['matches']}"))
+
+    def _in_set(self, spec):
+        values = _literals(spec["values"])
+        self._code_check(spec, lambda code: sql.SQL("{} not in ({})").format(code, values),
+                         f"not one of {' / '.join(spec['values'])}")
+
+    def _in_ref(self, spec):
+        ref = sql.Identifier("ref", spec["ref_table"])
+
+        def bad_code(code: sql.Composable) -> sql.Composable:
+            matches = sql.SQL(" or ").join(
+                sql.SQL("{} = r.{}::text").format(code, sql.Identifier(c)) for c in spec["ref_columns"])
+            return sql.SQL("not exists (select 1 from {} as r where {})").format(ref, matches)
+
+        self._code_check(spec, bad_code, f"not a code of ref.{spec['ref_table']}")
+
+    def _code_check(self, spec, bad_code, message: str) -> None:
+        """A code column checked as a whole, or split on ``separator`` with every part checked."""
+        column = spec["column"]
+        if "separator" in spec:
+            failing = sql.SQL("exists (select 1 from regexp_split_to_table({}, {}) as part (code) "
+                              "where btrim(part.code) <> '' and {})").format(
+                _trimmed(column), sql.Literal(spec["separator"]), bad_code(sql.SQL("btrim(part.code)")))
+        else:
+            failing = bad_code(_trimmed(column))
+        condition = sql.SQL("{} and {} and {}").format(_present(column), _when(spec.get("when")), failing)
+        self.add("code_table", column, condition, message)
+
+    def _pattern(self, spec):
+        column = spec["column"]
+        self.add("pattern", column, sql.SQL("{} and {} !~ {}").format(
+            _present(column), _trimmed(column), sql.Literal(spec["regex"])),
+            spec.get("message") or f"does not match {spec['regex']}")
+
+    def _identifier(self, spec):
+        accept = spec["accept"]
+        name = f"{accept[0]}_valid" if len(accept) == 1 else "identifier_valid"
+        for column in spec["columns"]:
+            valid = sql.SQL(" or ").join(IDENTIFIER_FORMS[form].format(v=sql.Identifier(column)) for form in accept)
+            condition = sql.SQL("{} and {} and not ({})").format(_present(column), _when(spec.get("when")), valid)
+            self.add(name, column, condition, "is not " + " nor ".join(_FORM_NAMES[f] for f in accept))
+
+    def _date(self, spec):
+        earliest = date.fromisoformat(spec.get("min", "1949-01-01"))
+        minimum = sql.Literal(earliest)
+        placeholders = [date.fromisoformat(p) for p in spec.get("placeholders", [])]
+        for column in spec["columns"]:
+            parsed = sql.SQL("util.parse_cn_date({})").format(sql.Identifier(column))
+            self.add("date_parseable", column, sql.SQL("{} and {} is null").format(_present(column), parsed),
+                     "not a date")
+            if spec.get("not_future", True):
+                self.add("date_not_future", column, sql.SQL("{} > {}").format(parsed, self.logical_date),
+                         "date lies after the batch's logical date")
+            real = sql.SQL("{} <> all(array[{}]::date[])").format(parsed, sql.SQL(", ").join(
+                sql.Literal(p) for p in placeholders)) if placeholders else sql.SQL("true")
+            self.add("date_not_before", column, sql.SQL("{} < {} and {}").format(parsed, minimum, real),
+                     f"date before {earliest:%Y-%m-%d}")
+
+    def _timeliness(self, spec):
+        column, limit = spec["column"], spec["max_working_days"]
+        # working days are non-increasing in the start date: every date up to the latest late one
+        # is late, so util.working_days_between runs a few dozen times per batch, not per row
+        latest_late = sql.SQL(
+            "(select max(cal.calendar_date) from ref.cn_working_calendar as cal "
+            "where cal.calendar_date between {ld} - {span} and {ld} "
+            "and util.working_days_between(cal.calendar_date, {ld}) > {limit})"
+        ).format(ld=self.logical_date, span=sql.Literal(limit * 3 + 30), limit=sql.Literal(limit))
+        self.add("reported_within_working_days", column,
+                 sql.SQL("util.parse_cn_date({}) <= {}").format(sql.Identifier(column), latest_late),
+                 f"reported more than {limit} working days after the decision (official calendar)")
+
+    def _amount(self, spec):
+        unit = spec.get("unit", "")
+        for column in spec["columns"]:
+            number = sql.SQL("case when {t} ~ {re} then {t}::numeric end").format(
+                t=_trimmed(column), re=sql.Literal(_NUMBER))
+            not_number = sql.SQL("{} and {} !~ {}").format(_present(column), _trimmed(column), sql.Literal(_NUMBER))
+            self.add("amount_numeric", column, not_number, "not a number" + (f" in {unit}" if unit else ""))
+            if spec.get("integer"):
+                self.add("amount_numeric", column, sql.SQL("{} <> trunc({})").format(number, number),
+                         "not a whole number")
+            if "min" in spec:
+                self.add("amount_min", column, sql.SQL("{} < {}").format(number, sql.Literal(spec["min"])),
+                         f"below {spec['min']}{' ' + unit if unit else ''}")
+            if "max" in spec:
+                self.add("amount_unit", column, sql.SQL("{} > {}").format(number, sql.Literal(spec["max"])),
+                         f"above {spec['max']} {unit}: implausible, probably entered in the wrong unit".strip())
+
+    def _legal_exclusion(self, spec):
+        for column in spec["columns"]:
+            hit = sql.SQL("strpos({}, x.keyword) > 0").format(sql.Identifier(column))
+            self.add("legal_exclusion", column,
+                     sql.SQL("exists (select 1 from ref.legal_exclusion as x where {})").format(hit),
+                     "a matter the law excludes from credit records (法定排除事项)",
+                     value=sql.SQL("(select string_agg(x.keyword || '：' || coalesce(x.reason, ''), '；' "
+                                   "order by x.keyword) from ref.legal_exclusion as x where {})").format(hit))
+
+    def _unique_key(self, spec):
+        key = ",".join(self.feed.business_key)
+        self.add("business_key_unique", key, sql.SQL("_key is not null and _key_seq > 1"),
+                 f"business key ({key}) repeats an earlier row of the batch",
+                 value=sql.SQL("'same key as row ' || _key_first::text"), needs_key=True)
+        if spec.get("across_batches", True):
+            # uncorrelated IN: PostgreSQL hashes the accepted history once (a correlated EXISTS inside
+            # the quarantine pass's CASE would rescan it for every row)
+            earlier = sql.SQL(
+                "_key is not null and (_key, _content) in (select {ekey}, md5({econtent}) from {raw} as e "
+                "where e._batch_id in (select lb.batch_id from ops.load_batch as lb where lb.feed = {feed} "
+                "and lb.status in ('accepted', 'published') and lb.batch_id <> {batch}) "
+                "and not exists (select 1 from {quarantine} as q "
+                "where q._batch_id = e._batch_id and q._row_number = e._row_number))"
+            ).format(
+                raw=sql.Identifier("raw", self.feed.raw_table),
+                quarantine=sql.Identifier("quarantine", self.feed.raw_table),
+                feed=sql.Literal(self.feed.name),
+                batch=sql.Literal(self.batch_id),
+                ekey=key_expression(self.feed, "e"),
+                econtent=content_expression(self.feed, "e"),
+            )
+            self.add("business_key_new", key, earlier,
+                     f"the same record (key {key}, same content) was already accepted in an earlier batch",
+                     value=sql.SQL("'already accepted'"), needs_key=True)
+
+
+def key_expression(feed: Feed, alias: str | None = None) -> sql.Composable:
+    """The business key as one comparable text (codes normalised), null when every part is missing."""
+    parts = [
+        sql.SQL("util.normalize_code(util.null_if_placeholder({}))").format(
+            sql.Identifier(alias, c) if alias else sql.Identifier(c))
+        for c in feed.business_key
+    ]
+    return sql.SQL("case when coalesce({parts}) is null then null else concat_ws(chr(31), {filled}) end").format(
+        parts=sql.SQL(", ").join(parts),
+        filled=sql.SQL(", ").join(sql.SQL("coalesce({}, '')").format(p) for p in parts),
+    )
+
+
+def content_expression(feed: Feed, alias: str | None = None) -> sql.Composable:
+    columns = [sql.Identifier(alias, c) if alias else sql.Identifier(c) for c in feed.column_names]
+    return sql.SQL("row({})::text").format(sql.SQL(", ").join(columns))
+
+
+def key_columns_sql(feed: Feed, across_batches: bool) -> sql.Composable:
+    """Select-list items computed over the whole batch for the business-key checks."""
+    key = key_expression(feed)
+    items = [
+        sql.SQL("{} as _key").format(key),
+        sql.SQL("row_number() over (partition by {} order by _row_number) as _key_seq").format(key),
+        sql.SQL("first_value(_row_number) over (partition by {} order by _row_number) as _key_first").format(key),
+    ]
+    if across_batches:
+        items.append(sql.SQL("md5({}) as _content").format(content_expression(feed)))
+    return sql.SQL(", ").join(items)
+
+
+_GX_BATCH = "__gx_batch__"  # stands for GX's {batch} while the query is composed
+
+
+def gx_query(composed: sql.Composable, conn: psycopg.Connection) -> str:
+    """A query for GX, which runs str.format on it: literal braces doubled, {batch} left for GX."""
+    text = composed.as_string(conn).replace("{", "{{").replace("}", "}}")
+    return text.replace(_GX_BATCH, "{batch}")
+
+
+def _unexpected_rows_query(condition, value, needs_key: bool, keyed: sql.Composable) -> sql.Composable:
+    source = sql.SQL(_GX_BATCH)
+    if needs_key:
+        source = sql.SQL("(select *, {} from {}) as keyed").format(keyed, source)
+    return sql.SQL("select _row_number, {} as value from {} where {} order by _row_number").format(
+        value, source, condition)
+
+
+def required_populated_query(feed: Feed, conn: psycopg.Connection) -> str:
+    """Batch-level schema check: the required columns that are empty in every row of a non-empty batch."""
+    required = feed.required_columns
+    counts = sql.SQL(", ").join(
+        sql.SQL("count(util.null_if_placeholder({})) as {}").format(sql.Identifier(c), sql.Identifier(c))
+        for c in required)
+    pairs = sql.SQL(", ").join(sql.SQL("({}, {})").format(sql.Literal(c), sql.Identifier(c)) for c in required)
+    return gx_query(sql.SQL(
+        "select v.column_name from (select count(*) as n_rows, {} from {}) as s "
+        "cross join lateral (values {}) as v (column_name, filled) where s.n_rows > 0 and v.filled = 0"
+    ).format(counts, sql.SQL(_GX_BATCH), pairs), conn)
+
+
+def compile_checks(feed: Feed, suite: Suite, logical_date: date, batch_id: int,
+                   conn: psycopg.Connection) -> list[Check]:
+    """Every row-level check of a feed's batch, as SQL text (rendered with ``conn``'s quoting)."""
+    compiler = _Compiler(feed, suite, logical_date, batch_id)
+    extra_required = [c for r in suite.rules if r.kind == "required" for c in r.spec["columns"]]
+    compiler.registry_rules(extra_required)
+    for rule in suite.rules:
+        compiler.rule(rule)
+    keyed = key_columns_sql(feed, across_batches(suite))
+    return [
+        Check(name=name, column=column, condition=condition.as_string(conn), value=value.as_string(conn),
+              message=message, needs_key=needs_key,
+              query=gx_query(_unexpected_rows_query(condition, value, needs_key, keyed), conn))
+        for name, column, condition, value, message, needs_key in compiler.checks
+    ]
+
+
+def across_batches(suite: Suite) -> bool:
+    return any(r.kind == "unique_key" and r.spec.get("across_batches", True) for r in suite.rules)
+
+
+def has_key_checks(suite: Suite) -> bool:
+    return any(r.kind == "unique_key" for r in suite.rules)

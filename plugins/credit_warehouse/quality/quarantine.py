@@ -1,0 +1,98 @@
+"""quarantine.<feed>: every failing row of a batch with ALL its reasons, written in one SQL pass.
+
+Table shape (CONTRACTS item 3): _batch_id, _row_number, reasons jsonb (a list of {expectation,
+column, value (masked), message}), quarantined_at, then a copy of the raw columns. A raw row is
+accepted when its batch is accepted/published and it has no row here.
+"""
+
+from __future__ import annotations
+
+import re
+
+import psycopg
+from psycopg import sql
+
+from credit_warehouse.feeds.registry import Feed, load_registry
+from credit_warehouse.quality.suites import Check
+
+OWNER = "loader"
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+def _checked(name: str) -> str:
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"{name!r} is not a safe SQL identifier")
+    return name
+
+
+def _ident(name: str) -> sql.Identifier:
+    return sql.Identifier(_checked(name))
+
+
+def _table(feed: Feed) -> sql.Identifier:
+    return sql.Identifier("quarantine", _checked(feed.raw_table))
+
+
+def ensure_quarantine_tables(conn: psycopg.Connection) -> list[str]:
+    """Create (or widen, when the registry gained columns) quarantine.<feed> for every registry feed.
+
+    Safe to call on every bootstrap. The tables belong to loader even when called as the superuser.
+    """
+    is_owner = conn.execute("select current_user = %s", (OWNER,)).fetchone()[0]
+    created = []
+    if not is_owner:
+        conn.execute(sql.SQL("set role {}").format(sql.Identifier(OWNER)))
+    try:
+        for feed in load_registry():
+            table = _table(feed)
+            columns = sql.SQL(", ").join(sql.SQL("{} text").format(_ident(c)) for c in feed.column_names)
+            conn.execute(sql.SQL(
+                "create table if not exists {} (_batch_id bigint not null, _row_number bigint not null, "
+                "reasons jsonb not null, quarantined_at timestamptz not null default now(), {}, "
+                "primary key (_batch_id, _row_number))"
+            ).format(table, columns))
+            for column in feed.column_names:
+                conn.execute(sql.SQL("alter table {} add column if not exists {} text").format(table, _ident(column)))
+            created.append(f"quarantine.{feed.raw_table}")
+    finally:
+        if not is_owner:
+            conn.execute("reset role")
+    return created
+
+
+def write_quarantine(conn: psycopg.Connection, feed: Feed, checks: list[Check], batch_id: int,
+                     keyed_columns: sql.Composable | None) -> int:
+    """Replace the batch's quarantine rows: one pass over raw evaluating every check per row."""
+    table = _table(feed)
+    conn.execute(sql.SQL("delete from {} where _batch_id = %s").format(table), (batch_id,))
+    if not checks:
+        return 0
+    reasons = sql.SQL(", ").join(
+        sql.SQL("({}, case when {} then jsonb_build_object('expectation', {}, 'column', {}, 'value', {}, "
+                "'message', {}) end)").format(
+            sql.Literal(i), sql.SQL(check.condition), sql.Literal(check.name), sql.Literal(check.column),
+            sql.SQL(check.value), sql.Literal(check.message))
+        for i, check in enumerate(checks)
+    )
+    columns = sql.SQL(", ").join(_ident(c) for c in feed.column_names)
+    batch_columns = sql.SQL(", ").join(sql.Identifier("b", c) for c in feed.column_names)
+    extra = sql.SQL(", {}").format(keyed_columns) if keyed_columns is not None else sql.SQL("")
+    statement = sql.SQL(
+        "insert into {table} (_batch_id, _row_number, reasons, quarantined_at, {columns}) "
+        "select b._batch_id, b._row_number, r.reasons, now(), {batch_columns} "
+        "from (select *{extra} from {raw} where _batch_id = {batch}) as b "
+        "cross join lateral (select jsonb_agg(x.gate_reason order by x.gate_ord) as reasons "
+        "from (values {reasons}) as x (gate_ord, gate_reason) where x.gate_reason is not null) as r "
+        "where r.reasons is not null"
+    ).format(table=table, columns=columns, batch_columns=batch_columns, extra=extra,
+             raw=sql.Identifier("raw", feed.raw_table), batch=sql.Literal(batch_id), reasons=reasons)
+    return conn.execute(statement).rowcount
+
+
+def reason_counts(conn: psycopg.Connection, feed: Feed, batch_id: int) -> dict[tuple[str, str | None], int]:
+    """Rows per (expectation, column) among the batch's quarantined rows."""
+    rows = conn.execute(sql.SQL(
+        "select reason ->> 'expectation', reason ->> 'column', count(*) from {} as q "
+        "cross join lateral jsonb_array_elements(q.reasons) as reason where q._batch_id = %s group by 1, 2"
+    ).format(_table(feed)), (batch_id,)).fetchall()
+    return {(name, column): count for name, column, count in rows}

@@ -1,0 +1,142 @@
+"""gate_batch on real batches in PostgreSQL: reasons, reconciliation, thresholds, redelivery, Data Docs."""
+
+from __future__ import annotations
+
+import json
+
+import psycopg
+import pytest
+
+from credit_warehouse import settings
+from credit_warehouse.quality.data_docs import find_resident_ids
+from credit_warehouse.quality.gate import GateError, gate_batch
+
+pytestmark = pytest.mark.integration
+
+
+def _quarantine(feed: str, batch_id: int) -> dict[int, list[dict]]:
+    with psycopg.connect(settings.database_url(), autocommit=True) as conn:
+        rows = conn.execute(
+            f"select _row_number, reasons from quarantine.{feed} where _batch_id = %s", (batch_id,)  # noqa: S608
+        ).fetchall()
+    return {n: reasons for n, reasons in rows}
+
+
+def _ledger(batch_id: int) -> tuple:
+    with psycopg.connect(settings.database_url(), autocommit=True) as conn:
+        return conn.execute(
+            "select status, rows_received, rows_accepted, rows_quarantined, error_text from ops.load_batch "
+            "where batch_id = %s", (batch_id,)).fetchone()
+
+
+def test_every_kind_of_dirt_is_quarantined_with_its_reason(kit):
+    full_id = kit.resident_id(42)
+    rows = [kit.penalty_row(n) for n in range(1, 401)]
+    dirt = {  # row number -> (changes, expected (expectation, column))
+        401: ({"violation_facts": "暂无"}, ("required", "violation_facts")),
+        402: ({"subject_category": "企业"}, ("code_table", "subject_category")),
+        403: ({"penalty_categories": "02,99"}, ("code_table", "penalty_categories")),
+        404: ({"uscc": kit.uscc(404)[:-1] + ("1" if kit.uscc(404)[-1] != "1" else "2")}, ("uscc_valid", "uscc")),
+        405: ({"org_code": "12345678-0"}, ("identifier_valid", "org_code")),
+        406: ({"subject_category": "自然人", "uscc": None, "person_id_no": full_id[:-1] + "0" if full_id[-1] != "0"
+               else full_id[:-1] + "1"}, ("resident_id_valid", "person_id_no")),
+        407: ({"decision_date": "2024年13月45日"}, ("date_parseable", "decision_date")),
+        408: ({"decision_date": "2024-07-11"}, ("date_not_future", "decision_date")),
+        409: ({"decision_date": "1948-12-31"}, ("date_not_before", "decision_date")),
+        410: ({"decision_date": "20240620"}, ("reported_within_working_days", "decision_date")),
+        411: ({"fine_amount_10k_yuan": "两千元"}, ("amount_numeric", "fine_amount_10k_yuan")),
+        412: ({"fine_amount_10k_yuan": "-0.5"}, ("amount_min", "fine_amount_10k_yuan")),
+        413: ({"fine_amount_10k_yuan": "20000"}, ("amount_unit", "fine_amount_10k_yuan")),
+        414: ({"decision_doc_no": "济市监罚〔2024〕7号"}, ("business_key_unique", "decision_doc_no,authority")),
+        415: ({"violation_facts": "当事人闯红灯"}, ("legal_exclusion", "violation_facts")),
+        416: ({"violation_facts": f"当事人{full_id}" + "违" * 4000}, ("max_length", "violation_facts")),
+        417: ({"subject_category": "自然人", "uscc": None}, ("required_when", "person_id_no")),
+    }
+    for number, (changes, _) in sorted(dirt.items()):
+        rows.append(kit.penalty_row(number, **changes))
+    # a row failing twice carries both reasons
+    rows.append(kit.penalty_row(418, uscc="BAD", violation_type="拆迁纠纷"))
+    batch_id = kit.deliver("dept_penalty", rows)
+
+    result = gate_batch("dept_penalty", batch_id, alert=False)
+
+    quarantined = _quarantine("dept_penalty", batch_id)
+    for number, (_, expected) in dirt.items():
+        got = {(r["expectation"], r["column"]) for r in quarantined.get(number, [])}
+        assert expected in got, f"row {number}: expected {expected}, got {got}"
+    assert {(r["expectation"], r["column"]) for r in quarantined[418]} == {
+        ("uscc_valid", "uscc"), ("legal_exclusion", "violation_type")}
+    assert set(quarantined) == {*dirt, 418}, "clean rows must not be quarantined"
+    legal = next(r for r in quarantined[415] if r["expectation"] == "legal_exclusion")
+    assert legal["value"].startswith("闯红灯")
+
+    # reconciliation, in the result and the ledger
+    assert result.status == "accepted"
+    assert result.rows_received == 418 == result.rows_accepted + result.rows_quarantined
+    assert result.rows_quarantined == len(dirt) + 1
+    status, received, accepted, in_quarantine, _ = _ledger(batch_id)
+    assert (status, received, accepted, in_quarantine) == ("accepted", 418, 400, 18)
+    counts = {(f.expectation, f.column): f.count for f in result.failed_expectations}
+    assert counts[("business_key_unique", "decision_doc_no,authority")] == 1
+
+    # personal data: masked in reasons, absent from the Data Docs
+    assert full_id not in json.dumps(quarantined, ensure_ascii=False)
+    assert full_id[:6] + "********" + full_id[-4:] in json.dumps(quarantined[416], ensure_ascii=False)
+    assert result.data_docs_path and result.data_docs_path.endswith(".html")
+    docs = open(result.data_docs_path, encoding="utf-8").read()
+    assert "reported_within_working_days" in docs or "working days" in docs
+    assert find_resident_ids() == []
+
+
+def test_regating_is_idempotent_threshold_holds_and_redelivery_supersedes(kit):
+    rows = [kit.penalty_row(n + 1000) for n in range(10)]
+    rows[2]["uscc"] = "91370100MA00000000"
+    rows[5]["decision_date"] = "明天"
+    held_id = kit.deliver("dept_penalty", rows, source_identity="landing/dept_penalty/2024-07-10/a.csv")
+
+    first = gate_batch("dept_penalty", held_id, alert=False)
+    again = gate_batch("dept_penalty", held_id, alert=False)
+    assert first.status == again.status == "rejected" and first.held
+    assert "20.0% of rows failed" in first.held_reason
+    assert len(_quarantine("dept_penalty", held_id)) == 2 == again.rows_quarantined
+    status, received, accepted, in_quarantine, error_text = _ledger(held_id)
+    assert (status, received, accepted, in_quarantine) == ("rejected", 10, 8, 2)
+    assert "threshold" in error_text
+
+    corrected = [kit.penalty_row(n + 1000) for n in range(10)]
+    redelivery = kit.deliver("dept_penalty", corrected, source_identity="landing/dept_penalty/2024-07-10/a.csv")
+    result = gate_batch("dept_penalty", redelivery, alert=False)
+    assert result.status == "accepted" and result.superseded == [held_id]
+    assert _ledger(held_id)[0] == "superseded"
+    with pytest.raises(GateError, match="superseded"):
+        gate_batch("dept_penalty", held_id, alert=False)
+
+
+def test_the_same_record_again_in_a_later_batch_is_a_duplicate(kit):
+    rows = [kit.penalty_row(n + 2000) for n in range(40)]
+    assert gate_batch("dept_penalty", kit.deliver("dept_penalty", rows), alert=False).status == "accepted"
+    changed = kit.penalty_row(2001, penalty_content="警告（更正）")  # same key, new content: an update
+    later = kit.deliver("dept_penalty", [kit.penalty_row(2000), changed])
+    result = gate_batch("dept_penalty", later, alert=False)
+    assert {n: [r["expectation"] for r in reasons] for n, reasons in _quarantine("dept_penalty", later).items()} == {
+        1: ["business_key_new"]}
+    assert result.rows_quarantined == 1
+
+
+def test_court_ids_are_accepted_masked_or_as_organisation_codes(kit):
+    base = {"case_no": "(2019)鲁0102执1194号", "debtor_name": "张某", "court": "济南市历下区人民法院",
+            "filed_on": "20190709", "published_on": "2019年11月28日", "performance": "全部未履行",
+            "party_type": "580", "sex": "男性", "age": "45", "behaviours": "违反财产报告制度,违反限制高消费令"}
+    full_id = kit.resident_id(7)
+    rows = [
+        {**base, "id_no": "3701021979****3224"},
+        {**base, "case_no": "(2019)鲁0102执1195号", "id_no": kit.uscc(5)[8:17], "age": "0", "party_type": "581"},
+        {**base, "case_no": "(2019)鲁0102执1196号", "id_no": "3701021979****322"},
+        {**base, "case_no": "(2019)鲁0102执1197号", "id_no": full_id[:-1] + ("0" if full_id[-1] != "0" else "1")},
+    ]
+    batch_id = kit.deliver("court_dishonest_debtor", rows)
+    result = gate_batch("court_dishonest_debtor", batch_id, alert=False)
+    quarantined = _quarantine("court_dishonest_debtor", batch_id)
+    assert sorted(quarantined) == [3, 4]
+    assert all(r["expectation"] == "identifier_valid" for n in (3, 4) for r in quarantined[n])
+    assert result.held  # 2 of 4 rows over the 5% threshold

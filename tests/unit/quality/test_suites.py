@@ -1,0 +1,55 @@
+"""Suite files: every shipped suite loads; a malformed one is a ConfigurationError naming file and problem."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from credit_warehouse.feeds.registry import load_registry
+from credit_warehouse.quality.suites import EXPECTATIONS_DIR, load_all_suites, load_suite
+from credit_warehouse.settings import ConfigurationError
+
+
+def test_every_feed_has_a_valid_suite():
+    suites = load_all_suites()
+    assert set(suites) == set(load_registry().names)
+    assert all(s.rules for s in suites.values())
+
+
+def _write(tmp_path, document) -> object:
+    path = tmp_path / "dept_penalty.json"
+    path.write_text(document if isinstance(document, str) else json.dumps(document, ensure_ascii=False))
+    return path
+
+
+def _penalty():
+    return json.loads((EXPECTATIONS_DIR / "dept_penalty.json").read_text(encoding="utf-8"))
+
+
+def test_broken_json_names_the_line(tmp_path):
+    with pytest.raises(ConfigurationError, match=r"not valid JSON at line 2"):
+        load_suite("dept_penalty", _write(tmp_path, '{"name": "x",\n "feed": }'))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["expectations"].append({"kind": "date", "columns": ["fine_date"]}),
+         r"expectation \d+ \(date\): feed dept_penalty has no column 'fine_date'"),
+        (lambda d: d["expectations"].append({"kind": "spell_check", "column": "uscc"}), r"'kind' must be one of"),
+        (lambda d: d.update(feed="dept_license"), r"belongs to feed dept_penalty"),
+        (lambda d: d["expectations"].append({"kind": "pattern", "column": "uscc", "regex": "(["}),
+         r"not a valid regular expression"),
+        (lambda d: d["expectations"].append({"kind": "timeliness", "column": "decision_date"}),
+         r"missing key 'max_working_days'"),
+        (lambda d: d.update(personal_columns=["id_card"]), r"personal_columns: feed dept_penalty has no column"),
+        (lambda d: d["expectations"].append({"kind": "in_ref", "column": "uscc", "ref_table": "x; drop",
+                                             "ref_columns": ["a"]}), r"not a table name"),
+    ],
+)
+def test_malformed_suites_are_configuration_errors(tmp_path, change, message):
+    document = _penalty()
+    change(document)
+    with pytest.raises(ConfigurationError, match=message):
+        load_suite("dept_penalty", _write(tmp_path, document))
