@@ -95,6 +95,19 @@ def notify_gate_result(result) -> dict[str, str]:
     return dispatch(batch_alert(result), recipients, webhooks, skip=_already_sent(result.batch_id))
 
 
+def notify_feed_run(results) -> dict[str, str]:
+    """One alert for one feed's batches gated in one run (gated with alert=False): the batch alert when
+    one batch failed, one message listing them when several did (a department delivering many files)."""
+    failing = [r for r in results if r.needs_alert]
+    if len(failing) <= 1:
+        return notify_gate_result(failing[0]) if failing else {}
+    alert = digest_alert(failing)
+    alert.feed = failing[0].feed
+    alert.title = f"{alert.feed}: {alert.title.removeprefix('night digest ')}"
+    recipients, webhooks = _channels([alert.feed])
+    return dispatch(alert, recipients, webhooks)
+
+
 def send_night_digest(results) -> dict[str, str]:
     """ONE message (per channel) covering every failing batch of the night."""
     failing = [r for r in results if r.needs_alert]

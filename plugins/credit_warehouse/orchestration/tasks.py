@@ -39,21 +39,24 @@ def load_feed(feed: str, day: date) -> list[dict]:
 
 
 def gate_feed(feed: str, outcomes: list[dict]) -> list[dict]:
-    """Run the quality gate on every batch this run loaded; held batches are alerted, not errors."""
+    """Gate every batch this run loaded, then alert once for the feed; held batches are alerted, not errors."""
+    from credit_warehouse.alerts.notify import notify_feed_run
     from credit_warehouse.quality.gate import gate_batch
 
-    results = []
-    for outcome in outcomes:
-        if outcome.get("batch_id") is None or outcome.get("status") != "loaded":
-            continue
-        result = _as_dict(gate_batch(feed, outcome["batch_id"]))
-        log.info(
-            "gate %s batch %s: %s (%s accepted, %s quarantined)",
-            feed, outcome["batch_id"], result.get("status"),
-            result.get("rows_accepted"), result.get("rows_quarantined"),
-        )
-        results.append(result)
-    return results
+    results = [
+        gate_batch(feed, outcome["batch_id"], alert=False)
+        for outcome in outcomes
+        if outcome.get("batch_id") is not None and outcome.get("status") == "loaded"
+    ]
+    for result in results:
+        log.info("gate %s batch %s: %s (%s passed, %s quarantined)", feed, result.batch_id, result.status,
+                 result.rows_accepted, result.rows_quarantined)
+    notify_feed_run(results)
+    return [
+        {"batch_id": r.batch_id, "status": r.status, "rows_received": r.rows_received,
+         "rows_accepted": r.rows_accepted, "rows_quarantined": r.rows_quarantined}
+        for r in results
+    ]
 
 
 def build_warehouse() -> dict:
