@@ -6,7 +6,7 @@ arrives does not hold the marts back. dbt reads accepted batches only; held ones
 
 from __future__ import annotations
 
-from airflow.sdk import AssetAll, AssetOrTimeSchedule, CronTriggerTimetable, dag, task
+from airflow.sdk import AssetAll, AssetOrTimeSchedule, CronTriggerTimetable, dag, get_current_context, task
 
 from credit_warehouse.feeds.registry import load_registry
 from credit_warehouse.orchestration import tasks
@@ -37,7 +37,8 @@ from credit_warehouse.orchestration.tasks import PLATFORM_TZ
 def warehouse_build():
     @task(outlets=[MARTS_ASSET])
     def dbt_build() -> dict:
-        return tasks.build_warehouse()
+        context = get_current_context()
+        return tasks.build_warehouse(tasks.feed_date(context.get("logical_date")))
 
     dbt_build()
 

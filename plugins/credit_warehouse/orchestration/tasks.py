@@ -59,11 +59,13 @@ def gate_feed(feed: str, outcomes: list[dict]) -> list[dict]:
     ]
 
 
-def build_warehouse() -> dict:
-    """Seeds, models, snapshots and tests in one `dbt build`, then the docs site for analysts."""
+def build_warehouse(day: date) -> dict:
+    """Seeds, models, snapshots and tests in one `dbt build` as of the night's date, then the docs site."""
+    import json
+
     from credit_warehouse.transform.dbt import run_dbt
 
-    build = run_dbt(["build", "--fail-fast"])
+    build = run_dbt(["build", "--fail-fast", "--vars", json.dumps({"as_of_date": day.isoformat()})])
     run_dbt(["docs", "generate"])
     summary = [line for line in build.stdout.splitlines() if "Done. PASS=" in line]
     return {"dbt": summary[-1].strip() if summary else "done"}

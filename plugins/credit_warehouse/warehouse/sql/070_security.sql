@@ -31,17 +31,17 @@ revoke all on all tables in schema vault from public, transformer, analyst, publ
 
 create or replace function util.is_vault_token(value text) returns boolean
 language sql immutable parallel safe as $$
-    select value ~ '^[0-9]{6}\*{8}[0-9]{3}[0-9X]#[0-9a-f]{40}$'
+    select value ~* '^[0-9]{6}\*{8}[0-9]{3}[0-9X]#[0-9a-f]{40}$'  -- case-blind: codes get upper-cased
 $$;
 
 create or replace function util.vault_person_key(value text) returns text
 language sql immutable parallel safe as $$
-    select case when util.is_vault_token(value) then split_part(value, '#', 2) end
+    select case when util.is_vault_token(value) then lower(split_part(value, '#', 2)) end
 $$;
 
 create or replace function util.vault_masked_id(value text) returns text
 language sql immutable parallel safe as $$
-    select case when util.is_vault_token(value) then split_part(value, '#', 1) end
+    select case when util.is_vault_token(value) then upper(split_part(value, '#', 1)) end
 $$;
 
 grant execute on all functions in schema util to loader, transformer, analyst, publisher;

@@ -1,0 +1,14 @@
+-- The key supervision targets (重点监管对象): subjects black-listed in two or more domains.
+select
+    supervision.subject_key,
+    supervision.subject_name,
+    archive.uscc,
+    supervision.domains,
+    supervision.list_type_codes,
+    supervision.active_listing_count,
+    supervision.first_listed_on,
+    archive.credit_tier
+from {{ ref('key_supervision') }} as supervision
+inner join {{ ref('credit_archive') }} as archive
+    on supervision.subject_key = archive.subject_key
+order by supervision.domain_count desc, supervision.first_listed_on asc

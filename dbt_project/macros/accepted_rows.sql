@@ -1,0 +1,23 @@
+{#
+    The rows of raw.<feed> that dbt may use (CONTRACTS item 3): their batch was accepted (or already
+    published) by the quality gate and the row itself is not in quarantine.<feed>. reported_on is the
+    logical date of the batch that brought the row: the report date of double publicity.
+#}
+{% macro accepted_rows(feed) %}
+    select
+        raw_row.*,
+        batch.logical_date as reported_on
+    from {{ source('raw', feed) }} as raw_row
+    inner join {{ source('ops', 'load_batch') }} as batch
+        on raw_row._batch_id = batch.batch_id
+    where
+        batch.feed = '{{ feed }}'
+        and batch.status in ('accepted', 'published')
+        and not exists (
+            select 1
+            from {{ source('quarantine', feed) }} as held
+            where
+                held._batch_id = raw_row._batch_id
+                and held._row_number = raw_row._row_number
+        )
+{% endmacro %}

@@ -1,0 +1,89 @@
+{{ config(indexes=[{'columns': ['record_kind', 'record_key'], 'unique': true}, {'columns': ['subject_key']}]) }}
+-- The current version of every credit record (latest report wins: the latest billing month or
+-- rating year for utility records, otherwise the latest report date, then the latest batch and
+-- row), with the subject it belongs to. Resolution order: a valid USCC; the keyed hash of a
+-- natural person's ID; an organisation code or legacy registration number found in the crosswalk;
+-- else the organisation code or legacy number itself marks an organisation not yet linked to a
+-- USCC (ORG- / REG- keys). Records without any identifier are left without a subject.
+with history as (
+    select
+        *,
+        row_number() over (
+            partition by record_kind, record_key
+            order by version_date desc nulls last, reported_on desc, batch_id desc, row_number desc
+        ) as report_rank,
+        count(*) over (partition by record_kind, record_key) as report_count,
+        min(reported_on) over (partition by record_kind, record_key) as first_reported_on
+    from {{ ref('int_credit_record__history') }}
+),
+
+identifiers as (
+    select
+        identifier_kind,
+        identifier,
+        uscc
+    from {{ ref('int_credit_subject__identifiers') }}
+),
+
+latest as (
+    select *
+    from history
+    where report_rank = 1
+)
+
+select
+    latest.record_kind,
+    latest.record_key,
+    latest.source_feed,
+    latest.doc_no,
+    coalesce(
+        case when util.uscc_is_valid(latest.uscc) then latest.uscc end,
+        latest.person_key,
+        by_org_code.uscc,
+        by_legacy_code.uscc,
+        'ORG-' || latest.org_code,
+        'REG-' || split_part(latest.legacy_reg_nos, ' ', 1)
+    ) as subject_key,
+    case
+        when util.uscc_is_valid(latest.uscc) then 'uscc'
+        when latest.person_key is not null then 'person_key'
+        when by_org_code.uscc is not null then 'org_code'
+        when by_legacy_code.uscc is not null then 'legacy_reg_no'
+        when latest.org_code is not null or latest.legacy_reg_nos is not null then 'unlinked_code'
+    end as resolved_by,
+    latest.subject_name,
+    latest.subject_category,
+    latest.id_no_masked,
+    latest.event_date,
+    latest.valid_from,
+    latest.valid_to,
+    latest.publicity_until_reported,
+    latest.removed_on,
+    latest.removal_reason,
+    latest.severity,
+    latest.list_type_code,
+    latest.fine_amount_10k_yuan,
+    latest.arrears_amount_yuan,
+    latest.arrears_periods,
+    latest.authority,
+    latest.division_code,
+    latest.details,
+    latest.first_reported_on,
+    latest.reported_on as last_reported_on,
+    latest.report_count,
+    latest.batch_id,
+    latest.loaded_at
+from latest
+left join identifiers as by_org_code
+    on
+        by_org_code.identifier_kind = 'org_code'
+        and latest.org_code = by_org_code.identifier
+left join lateral (
+    select identifiers.uscc
+    from identifiers
+    where
+        identifiers.identifier_kind = 'legacy_reg_no'
+        and identifiers.identifier = any(string_to_array(latest.legacy_reg_nos, ' '))
+    order by identifiers.identifier
+    limit 1
+) as by_legacy_code on true

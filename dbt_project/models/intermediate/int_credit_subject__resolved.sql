@@ -1,0 +1,54 @@
+{{ config(indexes=[{'columns': ['subject_key'], 'unique': true}]) }}
+-- One credit subject per USCC (organisations and individual businesses), per person_key (natural
+-- persons), or per unlinked organisation code: the names it was reported under and when.
+with records as (
+    select
+        subject_key,
+        resolved_by,
+        subject_name,
+        subject_category,
+        id_no_masked,
+        division_code,
+        first_reported_on,
+        last_reported_on
+    from {{ ref('int_credit_record__current') }}
+    where subject_key is not null
+),
+
+ranked_names as (
+    select
+        subject_key,
+        subject_name,
+        count(*) as times_reported,
+        max(last_reported_on) as last_reported_on
+    from records
+    where subject_name is not null
+    group by subject_key, subject_name
+)
+
+select
+    records.subject_key,
+    case
+        when util.uscc_is_valid(records.subject_key) then 'uscc'
+        when bool_or(records.resolved_by = 'person_key') then 'person_key'
+        else 'unlinked_code'
+    end as key_kind,
+    case when util.uscc_is_valid(records.subject_key) then records.subject_key end as uscc,
+    case when util.uscc_is_valid(records.subject_key) then substr(records.subject_key, 9, 9) end as org_code,
+    bool_or(records.resolved_by = 'person_key') as is_natural_person,
+    max(records.id_no_masked) filter (where records.resolved_by = 'person_key') as id_no_masked,
+    (
+        select ranked_names.subject_name
+        from ranked_names
+        where ranked_names.subject_key = records.subject_key
+        order by ranked_names.last_reported_on desc, ranked_names.times_reported desc, ranked_names.subject_name asc
+        limit 1
+    ) as primary_name,
+    array_agg(distinct records.subject_name order by records.subject_name) filter (
+        where records.subject_name is not null
+    ) as names_seen,
+    mode() within group (order by records.division_code) as reported_division_code,
+    min(records.first_reported_on) as first_seen_on,
+    max(records.last_reported_on) as last_seen_on
+from records
+group by records.subject_key

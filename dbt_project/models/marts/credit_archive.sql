@@ -1,0 +1,162 @@
+{{ config(indexes=[{'columns': ['subject_key'], 'unique': true}, {'columns': ['uscc']}, {'columns': ['credit_tier']}]) }}
+-- 信用档案: one row per credit subject, everything an analyst asks first. The credit tier rules are
+-- documented in _marts.yml (credit_archive.credit_tier) and unit-tested there.
+with subjects as (
+    select
+        subject_key,
+        uscc,
+        subject_kind,
+        primary_name,
+        id_no_masked
+    from {{ ref('dim_credit_subject') }}
+),
+
+records as (
+    select *
+    from {{ ref('fct_credit_record') }}
+),
+
+counts as (
+    select
+        subject_key,
+        count(*) filter (where record_kind = 'license') as license_count,
+        count(*) filter (where record_kind = 'penalty') as penalty_count,
+        count(*) filter (where record_kind = 'penalty' and status = 'active') as active_penalty_count,
+        count(*) filter (
+            where record_kind = 'penalty' and status = 'active' and severity = 'serious'
+        ) as active_serious_penalty_count,
+        count(*) filter (where record_kind = 'redlist') as redlist_count,
+        count(*) filter (where record_kind = 'blacklist') as blacklist_count,
+        count(*) filter (where record_kind = 'commitment') as commitment_count,
+        count(*) filter (
+            where record_kind = 'commitment'
+            and details ->> 'fulfilment' = 'breached'
+            and coalesce((details ->> 'breach_noted_on')::date, event_date) > {{ as_of_date() }} - interval '12 months'
+        ) as breached_commitment_count_12m,
+        count(*) filter (where record_kind = 'utility_arrears') as utility_arrears_count,
+        count(*) filter (where record_kind = 'court') as court_count,
+        array_agg(details ->> 'honour_name' order by event_date desc) filter (
+            where record_kind = 'redlist' and status = 'active'
+        ) as active_redlist_honours,
+        coalesce(sum(arrears_amount_yuan) filter (
+            where record_kind = 'utility_arrears' and status = 'active'
+        ), 0) as current_arrears_yuan,
+        coalesce(max(arrears_periods) filter (
+            where record_kind = 'utility_arrears' and status = 'active'
+        ), 0) as max_arrears_periods,
+        bool_or(record_kind = 'court' and source_feed = 'court_dishonest_debtor' and status = 'active')
+            as is_dishonest_debtor,
+        bool_or(record_kind = 'court' and source_feed = 'court_consumption_restriction' and status = 'active')
+            as is_consumption_restricted,
+        (array_agg(details ->> 'credit_rating' order by event_date desc) filter (
+            where record_kind = 'logistics_rating' and status = 'active'
+        ))[1] as logistics_credit_rating
+    from records
+    group by subject_key
+),
+
+latest_penalty as (
+    select distinct on (subject_key)
+        subject_key,
+        doc_no as latest_penalty_doc_no,
+        event_date as latest_penalty_decided_on,
+        severity as latest_penalty_severity,
+        status as latest_penalty_status,
+        fine_amount_10k_yuan as latest_penalty_fine_10k_yuan
+    from records
+    where record_kind = 'penalty'
+    order by subject_key asc, event_date desc nulls last, record_id asc
+),
+
+listings as (
+    select
+        subject_key,
+        count(*) as active_blacklist_count,
+        array_agg(distinct list_type_code order by list_type_code) as active_list_type_codes,
+        array_agg(distinct list_type_name order by list_type_name) as active_list_type_names
+    from {{ ref('blacklist') }}
+    group by subject_key
+),
+
+key_supervision as (
+    select subject_key
+    from {{ ref('key_supervision') }}
+),
+
+archive as (
+    select
+        subjects.subject_key,
+        subjects.uscc,
+        subjects.subject_kind,
+        subjects.primary_name,
+        subjects.id_no_masked,
+        coalesce(counts.license_count, 0) as license_count,
+        coalesce(counts.penalty_count, 0) as penalty_count,
+        coalesce(counts.active_penalty_count, 0) as active_penalty_count,
+        coalesce(counts.active_serious_penalty_count, 0) as active_serious_penalty_count,
+        coalesce(counts.redlist_count, 0) as redlist_count,
+        coalesce(counts.blacklist_count, 0) as blacklist_count,
+        coalesce(counts.commitment_count, 0) as commitment_count,
+        coalesce(counts.breached_commitment_count_12m, 0) as breached_commitment_count_12m,
+        coalesce(counts.utility_arrears_count, 0) as utility_arrears_count,
+        coalesce(counts.court_count, 0) as court_count,
+        coalesce(listings.active_blacklist_count, 0) as active_blacklist_count,
+        coalesce(listings.active_list_type_codes, '{}') as active_list_type_codes,
+        coalesce(listings.active_list_type_names, '{}') as active_list_type_names,
+        coalesce(counts.active_redlist_honours, '{}') as active_redlist_honours,
+        latest_penalty.latest_penalty_doc_no,
+        latest_penalty.latest_penalty_decided_on,
+        latest_penalty.latest_penalty_severity,
+        latest_penalty.latest_penalty_status,
+        latest_penalty.latest_penalty_fine_10k_yuan,
+        coalesce(counts.current_arrears_yuan, 0) as current_arrears_yuan,
+        coalesce(counts.max_arrears_periods, 0) as max_arrears_periods,
+        case
+            when counts.is_dishonest_debtor then 'dishonest_debtor'
+            when counts.is_consumption_restricted then 'consumption_restricted'
+            else 'clear'
+        end as court_status,
+        counts.logistics_credit_rating,
+        key_supervision.subject_key is not null as is_key_supervision
+    from subjects
+    left join counts on subjects.subject_key = counts.subject_key
+    left join latest_penalty on subjects.subject_key = latest_penalty.subject_key
+    left join listings on subjects.subject_key = listings.subject_key
+    left join key_supervision on subjects.subject_key = key_supervision.subject_key
+)
+
+select
+    archive.*,
+    case
+        when active_blacklist_count > 0 or is_key_supervision then 'D'
+        when
+            active_serious_penalty_count > 0
+            or active_penalty_count >= 3
+            or court_status <> 'clear'
+            or max_arrears_periods >= 3
+            or breached_commitment_count_12m > 0
+            then 'C'
+        when
+            active_penalty_count = 0
+            and current_arrears_yuan = 0
+            and (cardinality(active_redlist_honours) > 0 or logistics_credit_rating in ('AAA', 'AA'))
+            then 'A'
+        else 'B'
+    end as credit_tier,
+    case
+        when active_blacklist_count > 0 or is_key_supervision then 'active serious-dishonesty listing'
+        when active_serious_penalty_count > 0 then 'serious penalty in publicity'
+        when active_penalty_count >= 3 then 'three or more penalties in publicity'
+        when court_status <> 'clear' then 'court enforcement: ' || court_status
+        when max_arrears_periods >= 3 then 'utility arrears of three or more periods'
+        when breached_commitment_count_12m > 0 then 'credit commitment breached within 12 months'
+        when
+            active_penalty_count = 0
+            and current_arrears_yuan = 0
+            and (cardinality(active_redlist_honours) > 0 or logistics_credit_rating in ('AAA', 'AA'))
+            then 'honour or top logistics rating, no adverse record'
+        when active_penalty_count > 0 then 'general penalty in publicity'
+        when current_arrears_yuan > 0 then 'utility arrears'
+        else 'no adverse record'
+    end as credit_tier_reason
+from archive

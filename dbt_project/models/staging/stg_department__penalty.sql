@@ -1,0 +1,79 @@
+-- 行政处罚: one row per accepted report of a penalty decision, typed and cleaned; the penalty
+-- categories (one or more of 01..14, as codes or names) are split into code and name arrays.
+with source as (
+    {{ accepted_rows('dept_penalty') }}
+),
+
+penalty_category as (
+    select
+        category_code,
+        category_name
+    from {{ ref('penalty_category') }}
+),
+
+cleaned as (
+    select
+        source.*,
+        regexp_split_to_array(
+            {{ clean_text('source.penalty_categories') }}, '\s*[,，;；、/|]\s*'
+        ) as category_parts
+    from source
+)
+
+select
+    cleaned._batch_id as batch_id,
+    cleaned._row_number as row_number,
+    cleaned._loaded_at as loaded_at,
+    cleaned.reported_on,
+    {{ clean_text('cleaned.subject_name') }} as subject_name,
+    {{ subject_category_code('cleaned.subject_category') }} as subject_category,
+    {{ clean_code('cleaned.uscc') }} as uscc,
+    {{ clean_code('cleaned.business_reg_no') }} as business_reg_no,
+    {{ clean_code('cleaned.org_code') }} as org_code,
+    {{ clean_code('cleaned.tax_reg_no') }} as tax_reg_no,
+    {{ clean_code('cleaned.institution_cert_no') }} as institution_cert_no,
+    {{ clean_code('cleaned.social_org_cert_no') }} as social_org_cert_no,
+    {{ clean_text('cleaned.legal_rep_name') }} as legal_rep_name,
+    {{ clean_text('cleaned.legal_rep_id_type') }} as legal_rep_id_type,
+    {{ masked_id('cleaned.legal_rep_id_no') }} as legal_rep_id_no_masked,
+    {{ clean_text('cleaned.person_id_type') }} as person_id_type,
+    {{ person_key('cleaned.person_id_no') }} as person_key,
+    {{ masked_id('cleaned.person_id_no') }} as person_id_no_masked,
+    {{ normalize_doc_no('cleaned.decision_doc_no') }} as decision_doc_no,
+    {{ clean_text('cleaned.violation_type') }} as violation_type,
+    {{ clean_text('cleaned.violation_facts') }} as violation_facts,
+    {{ clean_text('cleaned.legal_basis') }} as legal_basis,
+    array(
+        select coalesce(penalty_category.category_code, part.code)
+        from unnest(cleaned.category_parts) with ordinality as part (code, position)
+        left join penalty_category
+            on
+                penalty_category.category_code = case when part.code ~ '^[0-9]{1,2}$' then lpad(part.code, 2, '0') end
+                or part.code = penalty_category.category_name
+        order by part.position
+    ) as penalty_category_codes,
+    array(
+        select coalesce(penalty_category.category_name, part.code)
+        from unnest(cleaned.category_parts) with ordinality as part (code, position)
+        left join penalty_category
+            on
+                penalty_category.category_code = case when part.code ~ '^[0-9]{1,2}$' then lpad(part.code, 2, '0') end
+                or part.code = penalty_category.category_name
+        order by part.position
+    ) as penalty_category_names,
+    {{ clean_text('cleaned.penalty_content') }} as penalty_content,
+    {{ clean_amount('cleaned.fine_amount_10k_yuan') }} as fine_amount_10k_yuan,
+    {{ clean_amount('cleaned.confiscated_amount_10k_yuan') }} as confiscated_amount_10k_yuan,
+    {{ clean_text('cleaned.suspended_license') }} as suspended_license,
+    {{ clean_date('cleaned.decision_date') }} as decision_date,
+    {{ clean_date('cleaned.valid_until') }} as valid_until,
+    {{ clean_date('cleaned.publicity_until') }} as publicity_until_reported,
+    case {{ clean_text('cleaned.severity') }}
+        when '严重' then 'serious'
+        when '一般' then 'general'
+    end as severity,
+    {{ clean_text('cleaned.authority') }} as authority,
+    {{ clean_code('cleaned.authority_uscc') }} as authority_uscc,
+    {{ clean_text('cleaned.source_unit') }} as source_unit,
+    {{ clean_code('cleaned.source_unit_uscc') }} as source_unit_uscc
+from cleaned

@@ -1,0 +1,22 @@
+-- 电力欠费 / 窃电: one row per accepted account-month report, amounts in yuan.
+with source as (
+    {{ accepted_rows('utility_power') }}
+)
+
+select
+    _batch_id as batch_id,
+    _row_number as row_number,
+    _loaded_at as loaded_at,
+    reported_on,
+    {{ clean_month('billing_month') }} as billing_month,
+    {{ clean_code('uscc') }} as uscc,
+    {{ clean_code('account_no') }} as account_no,
+    {{ clean_text('account_name') }} as account_name,
+    {{ clean_text('address') }} as address,
+    {{ clean_amount('arrears_amount_yuan') }} as arrears_amount_yuan,
+    {{ clean_integer('arrears_months') }} as arrears_months,
+    {{ clean_text('adverse_event') }} as adverse_event,
+    {{ clean_amount('theft_amount_yuan') }} as theft_amount_yuan,
+    {{ clean_amount('theft_kwh') }} as theft_kwh,
+    {{ clean_code('division_code') }} as division_code
+from source

@@ -1,0 +1,437 @@
+"""Two nights through the marts on real PostgreSQL: accepted rows only, subjects resolved from legacy
+codes, the archive, the lists, key supervision, the indicators, and a second night whose correction
+takes a company off a black list while the snapshot keeps when it was on.
+
+dbt starts slowly, so the whole module makes three dbt calls: seed, build (night 1), build (night 2).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from credit_warehouse.identifiers import make_resident_id, make_uscc, mask_resident_id
+from credit_warehouse.transform.dbt import DBT_PROJECT_DIR, dbt_env, run_dbt
+
+from .conftest import deliver
+
+pytestmark = pytest.mark.integration
+
+NIGHT_ONE = date(2024, 2, 20)  # the Tuesday after the 2024 Spring Festival
+NIGHT_TWO = date(2024, 2, 21)
+
+ACME = make_uscc("9", "1", "370102", "MA3C0001")  # 济南 company: license, penalties, type-14 listing
+ACME_REG_NO = "370102200012345"  # its old 工商注册号, the only identifier on one penalty
+ZENITH = make_uscc("9", "1", "370103", "MA3C0002")  # tax and wage listings -> key supervision
+HONOUR = make_uscc("9", "1", "370104", "MA3C0003")  # red list only -> tier A
+WATER = make_uscc("9", "1", "370105", "MA3C0004")  # utility arrears
+HELD = make_uscc("9", "1", "370112", "MA3C0005")  # only in a batch the gate rejected
+PERSON_ID = make_resident_id("370102", date(1980, 5, 17), 123)
+
+DEPARTMENT = make_uscc("1", "1", "370100", "00400001")
+
+
+def _license(doc_no, uscc, name, decided_on, **extra):
+    row = {
+        "subject_name": name,
+        "subject_category": "法人及非法人组织",
+        "uscc": uscc,
+        "decision_doc_name": "许可决定书",
+        "decision_doc_no": doc_no,
+        "license_category": "01",
+        "content": "食品经营",
+        "decision_date": decided_on,
+        "valid_from": decided_on,
+        "valid_to": "2099-12-31",
+        "authority": "济南市市场监督管理局",
+        "authority_uscc": DEPARTMENT,
+        "status": "1",
+        "source_unit": "济南市市场监督管理局",
+        "source_unit_uscc": DEPARTMENT,
+    }
+    return {**row, **extra}
+
+
+def _penalty(doc_no, uscc, name, decided_on, severity, **extra):
+    row = {
+        "subject_name": name,
+        "subject_category": "法人及非法人组织",
+        "uscc": uscc,
+        "decision_doc_no": doc_no,
+        "violation_type": "无证经营",
+        "violation_facts": "未取得许可从事经营",
+        "legal_basis": "《食品安全法》第一百二十二条",
+        "penalty_categories": "01,02",
+        "penalty_content": "警告并罚款",
+        "fine_amount_10k_yuan": "0.2",
+        "decision_date": decided_on,
+        "publicity_until": "1900-01-01",
+        "severity": severity,
+        "authority": "济南市市场监督管理局",
+        "authority_uscc": DEPARTMENT,
+        "source_unit": "济南市市场监督管理局",
+        "source_unit_uscc": DEPARTMENT,
+    }
+    return {**row, **extra}
+
+
+def _listing(doc_no, uscc, name, list_type, listed_on):
+    return {
+        "subject_name": name,
+        "subject_category": "法人及非法人组织",
+        "uscc": uscc,
+        "list_type": list_type,
+        "listing_reason": "拖欠农民工工资",
+        "listing_doc_no": doc_no,
+        "listed_on": listed_on,
+        "listing_authority": "济南市人力资源和社会保障局",
+    }
+
+
+def night_one(conn) -> None:
+    deliver(
+        conn,
+        "dept_license",
+        NIGHT_ONE,
+        "accepted",
+        [
+            _license("济市监许〔2024〕1号", ACME, "济南阿克米食品有限公司", "2024-02-08"),  # 4 working days: timely
+            _license(
+                "济市监许〔2024〕2号",
+                None,
+                "张三",
+                "2024年2月1日",
+                subject_category="自然人",
+                person_id_type="身份证",
+                person_id_no=PERSON_ID,
+            ),  # 10 working days: late
+            _license("济市监许〔2024〕3号", "91370102MA3C00XXXX", "错码公司", "2024-02-08"),
+        ],
+        quarantined={
+            3: [
+                {
+                    "expectation": "uscc_valid",
+                    "column": "uscc",
+                    "value": "91370102MA3C00XXXX",
+                    "message": "is not a valid USCC",
+                }
+            ]
+        },
+    )
+    deliver(
+        conn,
+        "dept_penalty",
+        NIGHT_ONE,
+        "accepted",
+        [
+            _penalty("济市监罚〔2024〕7号", ACME, "济南阿克米食品有限公司", "2024-02-08", "严重"),
+            _penalty(
+                "济市监罚〔2024〕8号", None, "济南阿克米食品公司", "20240207", "一般", business_reg_no=ACME_REG_NO
+            ),
+        ],
+    )
+    # the same company's old registration number is learnt from a licence that carries both codes
+    deliver(
+        conn,
+        "dept_license",
+        NIGHT_ONE,
+        "accepted",
+        [
+            _license("济市监许〔2023〕99号", ACME, "济南阿克米食品有限公司", "2023-12-01", business_reg_no=ACME_REG_NO),
+        ],
+    )
+    deliver(
+        conn,
+        "dept_penalty",
+        NIGHT_ONE,
+        "rejected",
+        [
+            _penalty("济市监罚〔2024〕9号", HELD, "不该出现有限公司", "2024-02-08", "一般"),
+        ],
+    )
+    deliver(
+        conn,
+        "dept_blacklist",
+        NIGHT_ONE,
+        "accepted",
+        [
+            _listing("济人社黑〔2024〕1号", ACME, "济南阿克米食品有限公司", "14", "2024-01-15"),
+            _listing("济税黑〔2024〕3号", ZENITH, "济南天顶贸易有限公司", "重大税收违法案件当事人", "2024-01-10"),
+            _listing("济人社黑〔2024〕2号", ZENITH, "济南天顶贸易有限公司", "14", "2024-01-12"),
+        ],
+    )
+    deliver(
+        conn,
+        "court_dishonest_debtor",
+        NIGHT_ONE,
+        "accepted",
+        [
+            {
+                "case_no": "（2023）鲁0102执1194号",
+                "debtor_name": "济南天顶贸易有限公司",
+                "age": "0",
+                "id_no": ZENITH[8:17],
+                "court": "济南市历下区人民法院",
+                "filed_on": "20230709",
+                "published_on": "2023年11月28日",
+                "performance": "全部未履行",
+                "performed_part": "暂无",
+                "party_type": "581",
+            },
+        ],
+    )
+    deliver(
+        conn,
+        "dept_redlist",
+        NIGHT_ONE,
+        "accepted",
+        [
+            {
+                "subject_name": "济南荣誉科技有限公司",
+                "uscc": HONOUR,
+                "honour_name": "守合同重信用企业",
+                "recognising_unit": "济南市市场监督管理局",
+                "recognition_doc_no": "济市监荣〔2024〕1号",
+                "recognised_on": "2024-01-05",
+                "valid_to": "2026-01-04",
+            },
+        ],
+    )
+    deliver(
+        conn,
+        "utility_water",
+        NIGHT_ONE,
+        "accepted",
+        [
+            {
+                "billing_month": "202401",
+                "uscc": WATER,
+                "account_no": "W-0001",
+                "account_type": "非居民用水",
+                "account_name": "济南清泉洗涤有限公司",
+                "bill_no": "B1",
+                "arrears_periods": "3",
+                "arrears_amount_yuan": "1,250.50",
+                "division_code": "370105",
+            },
+            {
+                "billing_month": "202401",
+                "uscc": None,
+                "account_no": "W-0002",
+                "account_type": "居民用水",
+                "account_name": "李四",
+                "bill_no": "B2",
+                "arrears_periods": "1",
+                "arrears_amount_yuan": "35",
+            },
+        ],
+    )
+
+
+def night_two(conn) -> None:
+    deliver(
+        conn,
+        "credit_correction",
+        NIGHT_TWO,
+        "accepted",
+        [
+            {
+                "correction_id": "XF-2024-001",
+                "record_kind": "blacklist",
+                "record_key": "济人社黑〔2024〕1号",
+                "subject_code": ACME.lower(),
+                "action": "信用修复",
+                "applied_on": "2024-02-01",
+                "accepted_on": "2024-02-02",
+                "closed_on": "2024-02-20",
+                "outcome": "同意",
+                "handling_unit": "济南市人力资源和社会保障局",
+            },
+            {
+                "correction_id": "YY-2024-002",
+                "record_kind": "penalty",
+                "record_key": "济市监罚〔2024〕8号",
+                "subject_code": ACME,
+                "action": "异议撤销",
+                "applied_on": "2024-02-19",
+                "closed_on": "2024-02-21",
+                "outcome": "不同意",
+                "handling_unit": "济南市市场监督管理局",
+            },
+        ],
+    )
+
+
+def query(conn, text: str, params: tuple = ()) -> list[dict]:
+    return conn.cursor(row_factory=dict_row).execute(text, params).fetchall()
+
+
+def analysis(conn, name: str) -> list[dict]:
+    """Run one of the analysts' queries (dbt_project/analyses) as compiled by dbt."""
+    compiled = Path(dbt_env()["DBT_TARGET_PATH"]) / "compiled" / "credit_warehouse" / "analyses" / f"{name}.sql"
+    return query(conn, compiled.read_text())
+
+
+# One set of vars for every dbt call, so dbt's partial parsing carries over between them (a change of
+# vars re-parses the whole project). Both nights are judged as of the second night.
+VARS = f"{{as_of_date: '{NIGHT_TWO.isoformat()}', uscc: '{ACME.lower()}'}}"
+
+
+def _build(*selection: str) -> float:
+    started = time.monotonic()
+    run_dbt(["build", "--vars", VARS, *selection])
+    return time.monotonic() - started
+
+
+@pytest.fixture(scope="module")
+def first_night(marts_conn):
+    night_one(marts_conn)
+    seconds = _build()  # seeds included
+    print(f"\ndbt build (seeds, models, snapshot, tests), night one: {seconds:.1f} s")
+    run_dbt(["compile", "--select", "path:analyses", "--vars", VARS])
+    return marts_conn
+
+
+@pytest.fixture(scope="module")
+def second_night(first_night):
+    conn = first_night
+    # the publish helper already sent ACME's type-14 listing to the national platform
+    conn.execute(
+        "insert into ops.publish_outbox (record_kind, record_key, action, subject_code, payload, payload_hash,"
+        " idempotency_key, status) select record_kind, record_key, action, subject_code, payload, payload_hash,"
+        " md5(record_key), 'accepted' from publish.publish_national_record where record_kind = 'blacklist'"
+        " and subject_code = %s and payload ->> 'list_type' = '14'",
+        (ACME,),
+    )
+    night_two(conn)
+    seconds = _build("--exclude", "resource_type:seed")
+    print(f"\ndbt build (models, snapshot, tests), night two, incremental: {seconds:.1f} s")
+    return conn
+
+
+def test_archive_of_a_company_by_uscc(first_night):
+    [archive] = analysis(first_night, "credit_archive_by_uscc")
+    assert archive["subject_key"] == ACME
+    # the second penalty named the company by its old registration number only
+    assert (archive["license_count"], archive["penalty_count"], archive["active_penalty_count"]) == (2, 2, 2)
+    assert archive["active_serious_penalty_count"] == 1
+    assert archive["latest_penalty_doc_no"] == "济市监罚〔2024〕7号"
+    assert archive["active_list_type_codes"] == [14]
+    assert archive["credit_tier"] == "D"
+    assert sorted(archive["names_seen"]) == ["济南阿克米食品公司", "济南阿克米食品有限公司"]
+
+
+def test_held_batch_and_quarantined_rows_do_not_leak(first_night):
+    subjects = {row["subject_key"] for row in query(first_night, "select subject_key from marts.dim_credit_subject")}
+    assert HELD not in subjects
+    names = {row["subject_name"] for row in query(first_night, "select subject_name from marts.fct_credit_record")}
+    assert "不该出现有限公司" not in names and "错码公司" not in names
+    # a residential water account never becomes a credit record
+    assert "李四" not in names
+
+
+def test_type_14_blacklist_and_key_supervision(first_night):
+    entries = analysis(first_night, "active_blacklist_type_14")
+    assert [(e["subject_key"], e["listed_on"]) for e in entries] == [
+        (ZENITH, date(2024, 1, 12)),
+        (ACME, date(2024, 1, 15)),
+    ]
+    [target] = analysis(first_night, "key_supervision_targets")
+    # tax, wage-arrears and (through the court's organisation code) judicial lists
+    assert target["uscc"] == ZENITH
+    assert target["domains"] == ["judicial", "labour", "taxation"]
+
+
+def test_tiers_of_the_other_subjects(first_night):
+    tiers = {
+        row["uscc"]: row["credit_tier"]
+        for row in query(first_night, "select uscc, credit_tier from marts.credit_archive")
+    }
+    assert tiers[HONOUR] == "A"
+    assert tiers[WATER] == "C"  # three periods of water arrears
+    [person] = query(first_night, "select * from marts.credit_archive where subject_kind = 'natural_person'")
+    assert person["id_no_masked"] == mask_resident_id(PERSON_ID)
+    assert person["credit_tier"] == "B"
+
+
+def test_indicators_of_the_month(first_night):
+    [month] = analysis(first_night, "monitoring_this_month")
+    # 8 Feb -> 20 Feb is 4 working days, 7 Feb -> 20 Feb 5; 1 Feb and December decisions are late
+    assert (month["double_publicity_reported"], month["double_publicity_timely"]) == (5, 3)
+    assert month["double_publicity_timeliness_share"] == Decimal("0.6000")
+    assert month["double_publicity_accuracy"] == Decimal("0.7143")  # 5 accepted of 7 received rows
+    assert month["uscc_error_rate"] == Decimal("0.0714")  # 1 of 14 rows held for its USCC
+    assert month["blacklisted_enterprises"] == 2
+
+
+def test_no_full_resident_id_anywhere_downstream(first_night):
+    for schema in ("staging", "intermediate", "marts", "publish"):
+        tables = query(
+            first_night, "select table_name from information_schema.tables where table_schema = %s", (schema,)
+        )
+        for table in tables:
+            statement = sql.SQL("select count(*) as n from {}.{} as t where t::text like %s").format(
+                sql.Identifier(schema), sql.Identifier(table["table_name"])
+            )
+            assert query(first_night, statement, (f"%{PERSON_ID}%",))[0]["n"] == 0, (schema, table)
+
+
+def test_every_mart_column_is_documented(first_night):
+    documented = {
+        model["name"]: {column["name"] for column in model["columns"] if column.get("description")}
+        for model in yaml.safe_load((DBT_PROJECT_DIR / "models" / "marts" / "_marts.yml").read_text())["models"]
+    }
+    built = query(
+        first_night, "select table_name, column_name from information_schema.columns where table_schema = 'marts'"
+    )
+    missing = sorted(
+        f"{c['table_name']}.{c['column_name']}"
+        for c in built
+        if c["column_name"] not in documented.get(c["table_name"], set())
+    )
+    assert missing == []
+
+
+def test_correction_takes_a_company_off_the_blacklist(second_night):
+    entries = analysis(second_night, "active_blacklist_type_14")
+    assert [e["subject_key"] for e in entries] == [ZENITH]
+    [archive] = analysis(second_night, "credit_archive_by_uscc")
+    assert archive["active_blacklist_count"] == 0
+    assert archive["credit_tier"] == "C"  # the serious penalty is still in publicity
+    # the objection against the second penalty was refused (不同意): it stays
+    assert archive["active_penalty_count"] == 2
+
+
+def test_snapshot_keeps_when_the_company_was_listed(second_night):
+    versions = query(
+        second_night,
+        "select status, valid_from, ended_on, dbt_valid_to from snapshots.blacklist_snapshot"
+        " where subject_key = %s order by dbt_valid_from",
+        (ACME,),
+    )
+    assert [(v["status"], v["valid_from"], v["ended_on"]) for v in versions] == [
+        ("active", date(2024, 1, 15), None),
+        ("repaired", date(2024, 1, 15), date(2024, 2, 20)),
+    ]
+    assert versions[0]["dbt_valid_to"] is not None and versions[1]["dbt_valid_to"] is None
+
+
+def test_repaired_listing_is_withdrawn_from_the_national_platform(second_night):
+    delta = query(second_night, "select record_kind, action, subject_code from publish.publish_national_delta")
+    assert {"record_kind": "blacklist", "action": "withdraw", "subject_code": ACME} in delta
+    assert all(
+        row["action"] == "upsert" for row in delta if row["subject_code"] != ACME or row["record_kind"] != "blacklist"
+    )
+
+
+def test_objection_handling_days(second_night):
+    [month] = analysis(second_night, "monitoring_this_month")
+    assert month["objections_closed"] == 1
+    assert month["avg_objection_handling_working_days"] == Decimal("2.0")  # 19 Feb -> 21 Feb
