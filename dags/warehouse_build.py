@@ -35,11 +35,15 @@ from credit_warehouse.orchestration.tasks import PLATFORM_TZ
     doc_md=__doc__,
 )
 def warehouse_build():
+    @task
+    def night_digest() -> dict:
+        return tasks.send_night_digest(tasks.feed_date(get_current_context().get("logical_date")))
+
     @task(outlets=[MARTS_ASSET])
     def dbt_build() -> dict:
-        context = get_current_context()
-        return tasks.build_warehouse(tasks.feed_date(context.get("logical_date")))
+        return tasks.build_warehouse(tasks.feed_date(get_current_context().get("logical_date")))
 
+    night_digest()
     dbt_build()
 
 

@@ -117,7 +117,7 @@ with reports as (
             staged.loaded_at
         from {{ ref(kind['model']) }} as staged
         where
-            {{ kind.get('where', 'true') }}
+            {{ kind.get('where', 'true') }}  -- noqa: LT02
             {%- if is_incremental() %}
                 and not exists (
                     select 1 from {{ this }} as seen

@@ -45,7 +45,8 @@ def _failure_lines(result) -> list[str]:
     lines = []
     for failed in result.failed_expectations:
         where = f" on {failed.column}" if failed.column else ""
-        lines.append(f"- {failed.expectation}{where}: {failed.count} row(s) – {failed.message}")
+        detail = f" – {failed.message}" if failed.message else ""
+        lines.append(f"- {failed.expectation}{where}: {failed.count} row(s){detail}")
         samples = [f"row {s.get('row')}: {s.get('value')}" if s.get("row") is not None else str(s.get("value"))
                    for s in failed.samples[:MAX_SAMPLES]]
         if samples:

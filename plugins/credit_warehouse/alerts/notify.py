@@ -117,6 +117,28 @@ def send_night_digest(results) -> dict[str, str]:
     return dispatch(digest_alert(failing), recipients, webhooks)
 
 
+def _digest_sent(logical_date) -> bool:
+    try:
+        with psycopg.connect(database_url(role="loader"), autocommit=True) as conn:
+            return conn.execute(
+                "select exists (select 1 from ops.alert_log where alert_kind = 'digest' and feed is null "
+                "and logical_date = %s and status = 'sent')", (logical_date,)).fetchone()[0]
+    except psycopg.Error as exc:
+        log.warning("could not read ops.alert_log: %s", exc)
+        return False
+
+
+def send_night_digest_once(logical_date, digest_threshold: int = DIGEST_THRESHOLD) -> dict[str, str]:
+    """When several feeds failed on one night, one digest over all of them (once per night), on top of
+    the per-feed alerts: the platform's duty officer sees the night at a glance."""
+    from credit_warehouse.quality.gate import night_results
+
+    failing = [r for r in night_results(logical_date) if r.needs_alert]
+    if len({r.feed for r in failing}) < digest_threshold or _digest_sent(logical_date):
+        return {}
+    return send_night_digest(failing)
+
+
 def notify_night(results, digest_threshold: int = DIGEST_THRESHOLD) -> dict[str, str]:
     """After a night's gates (run with alert=False): per-batch alerts, or one digest when many feeds failed."""
     failing = [r for r in results if r.needs_alert]

@@ -59,6 +59,13 @@ def gate_feed(feed: str, outcomes: list[dict]) -> list[dict]:
     ]
 
 
+def send_night_digest(day: date) -> dict:
+    """One digest mail when many feeds failed their gates that night (never fails the DAG)."""
+    from credit_warehouse.alerts.notify import send_night_digest_once
+
+    return send_night_digest_once(day)
+
+
 def build_warehouse(day: date) -> dict:
     """Seeds, models, snapshots and tests in one `dbt build` as of the night's date, then the docs site."""
     import json

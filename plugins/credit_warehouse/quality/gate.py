@@ -248,3 +248,30 @@ def _gate(conn: psycopg.Connection, feed: Feed, suite: Suite, batch_id: int, sta
         failed_expectations=failed, data_docs_path=validation.data_docs_path, seconds=seconds,
         suite_version=suite.version, held_reason=held_reason, superseded=superseded,
     )
+
+
+def night_results(logical_date: date) -> list[GateResult]:
+    """The recorded gate results of every live batch of one logical date (for the night's digest)."""
+    with _connect() as conn:
+        rows = conn.execute(
+            "select g.feed, g.batch_id, g.status, g.rows_received, g.rows_accepted, g.rows_quarantined, "
+            "g.failed_share, g.schema_failed, g.failed_expectations, g.data_docs_path, g.seconds, g.suite_version "
+            "from ops.gate_result as g join ops.load_batch as b using (batch_id) "
+            "where g.logical_date = %s and b.status in ('accepted', 'rejected', 'published') "
+            "order by g.feed, g.batch_id",
+            (logical_date,),
+        ).fetchall()
+    return [
+        GateResult(
+            feed=feed, batch_id=batch_id, logical_date=logical_date, status=status, rows_received=received,
+            rows_accepted=accepted, rows_quarantined=quarantined, failed_share=float(share),
+            max_failed_share=get_feed(feed).gate.max_failed_share, schema_failed=schema_failed,
+            failed_expectations=[
+                FailedExpectation(f["expectation"], f.get("column"), "", f["count"], f.get("schema", False))
+                for f in failed
+            ],
+            data_docs_path=docs, seconds=float(seconds), suite_version=version,
+        )
+        for feed, batch_id, status, received, accepted, quarantined, share, schema_failed, failed, docs, seconds,
+        version in rows
+    ]
