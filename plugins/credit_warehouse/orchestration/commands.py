@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from credit_warehouse.orchestration.tasks import PLATFORM_TZ
-from credit_warehouse.settings import PROJECT_ROOT, external_database_url, state_dir
+from credit_warehouse.settings import PROJECT_ROOT, ConfigurationError, external_database_url, state_dir
 
 
 def _yesterday() -> date:
@@ -20,12 +20,18 @@ def _yesterday() -> date:
 def _night(args: argparse.Namespace) -> int:
     from credit_warehouse.orchestration import night, report
 
-    result = night.run_night(
-        args.date,
-        {"seed": args.seed, "rows": args.rows, "dirt_rate": args.dirt_rate, "corrections": args.corrections},
-    )
-    print(report.night_report(result))
-    return 0 if result.ok else 1
+    last = args.until or args.date
+    if last < args.date:
+        raise ConfigurationError(f"--until {last} is before --date {args.date}; give the range oldest first.")
+    options = {"seed": args.seed, "rows": args.rows, "dirt_rate": args.dirt_rate, "corrections": args.corrections}
+    ok = True
+    day = args.date
+    while day <= last:  # a backfill is the nights in order, each idempotent
+        result = night.run_night(day, options)
+        print(report.night_report(result))
+        ok &= result.ok
+        day += timedelta(days=1)
+    return 0 if ok else 1
 
 
 def _airflow(args: argparse.Namespace) -> int:
@@ -65,6 +71,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     night.add_argument("--date", type=date.fromisoformat, default=_yesterday(),
                        help="delivery date to process (default: yesterday, Beijing time)")
+    night.add_argument("--until", type=date.fromisoformat, default=None,
+                       help="backfill: run every night from --date to this date (inclusive)")
     night.add_argument("--seed", type=int, default=20261122, help="seed of the synthetic feeds")
     night.add_argument("--rows", type=int, default=300, help="rows per feed")
     night.add_argument("--dirt-rate", type=float, default=0.02, help="share of dirty rows in the feeds")

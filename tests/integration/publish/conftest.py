@@ -1,7 +1,8 @@
 """Fixtures for publishing: stand-in publish models, record factories and the reference interface.
 
-Until the dbt helper's publish.publish_national_record / publish_national_delta exist in the test
-database, a table and a view with exactly their columns stand in for them.
+The tests put exactly the records they need in place of dbt's publish.publish_national_record (a
+table and a view with its columns and the delta's logic), replacing whatever dbt built there in
+this session's database; a later dbt build replaces them again.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from types import SimpleNamespace
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from credit_warehouse import settings
 from credit_warehouse.devtools.national_interface import Faults, start_national_interface
@@ -101,9 +103,15 @@ def record(kind: str, number: int, action: str = "upsert", **changes) -> dict:
 @pytest.fixture(scope="session")
 def publish_models(warehouse_db):
     with psycopg.connect(settings.database_url(warehouse_db), autocommit=True) as conn:
-        exists = conn.execute("select to_regclass('publish.publish_national_delta')").fetchone()[0]
-        if exists is None:
-            conn.execute(STAND_IN_SQL)
+        for name in ("publish_national_delta", "publish_national_record"):
+            found = conn.execute(
+                "select c.relkind from pg_class as c join pg_namespace as n on n.oid = c.relnamespace "
+                "where n.nspname = 'publish' and c.relname = %s", (name,)
+            ).fetchone()
+            if found:
+                kind = sql.SQL("view" if found[0] == "v" else "table")
+                conn.execute(sql.SQL("drop {} {} cascade").format(kind, sql.Identifier("publish", name)))
+        conn.execute(STAND_IN_SQL)
     return warehouse_db
 
 
