@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "credit_warehouse.publish.commands",
     "credit_warehouse.alerts.commands",
     "credit_warehouse.devtools.commands",
+    "credit_warehouse.security.commands",
 )
 
 

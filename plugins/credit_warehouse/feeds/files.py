@@ -2,7 +2,11 @@
 
 Layout (an SFTP drop folder in production): ``<landing root>/<feed>/<YYYY-MM-DD>/<files>``.
 Every reader streams: memory stays flat however large the file (XLSX is bounded by its size limit,
-because calamine reads a sheet whole).
+because calamine reads a sheet whole), and every line and field has a bound.
+
+The landing folder is written by outsiders (an SFTP drop), so a file is refused before any byte is read
+when its name could mislead a path or a terminal (path separators, "..", control or invisible
+formatting characters, undecodable bytes) or when it is a symbolic link leading out of its folder.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,6 +37,13 @@ CHUNK = 1 << 20
 BOM = codecs.BOM_UTF8
 # a single CSV field larger than this is surely a broken quote, not data
 CSV_FIELD_LIMIT = 1 << 20
+# a field may run over its registry max_length (the gate quarantines it), but not by this factor
+FIELD_LIMIT_FACTOR = 4
+HEADER_LINE_LIMIT = 1 << 16  # characters; a header longer than this is not a header
+JSONL_LINE_LIMIT = 1 << 20  # characters; one JSON record longer than this is a missing line break
+# control (Cc), invisible formatting such as right-to-left overrides (Cf), undecodable bytes (Cs), line
+# and paragraph separators (Zl, Zp): none belongs in a file name a person reads in an alert
+UNSAFE_NAME_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 
 def landing_root() -> Path:
@@ -43,22 +55,62 @@ def landing_folder(feed: Feed, logical_date: date) -> Path:
 
 
 def landing_files(feed: Feed, logical_date: date) -> list[Path]:
-    """The delivered files of one feed and date, by name; hidden and in-transfer files (.part, .tmp) skipped."""
+    """The delivered files of one feed and date, by name; hidden and in-transfer files (.part, .tmp) skipped.
+
+    A file with an unsafe name is listed even when it looks hidden or in transfer: it is refused (and
+    alerted) rather than silently passed over.
+    """
     folder = landing_folder(feed, logical_date)
     if not folder.is_dir():
         return []
     return sorted(
         p for p in folder.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() not in (".part", ".tmp", ".filepart")
+        if p.is_file() and (unsafe_name_reason(p.name) or (
+            not p.name.startswith(".") and p.suffix.lower() not in (".part", ".tmp", ".filepart")))
     )
 
 
+def unsafe_name_reason(name: str) -> str | None:
+    """Why a delivered file's name is refused, or None when it is safe."""
+    if "/" in name or "\\" in name:
+        return "contains a path separator"
+    if ".." in name:
+        return "contains '..'"
+    if any(unicodedata.category(c) in UNSAFE_NAME_CATEGORIES for c in name):
+        return "contains control, invisible or undecodable characters"
+    return None
+
+
+def check_landing_path(feed: Feed, path: Path) -> None:
+    """Refuses a file whose name is unsafe or which is a symbolic link leading out of its folder."""
+    where = f"feed {feed.name}, file {display_name(path)}"
+    reason = unsafe_name_reason(path.name)
+    if reason:
+        raise FeedInputError(f"{where}: refused because the file name {reason}; rename it and deliver it again.")
+    if path.is_symlink() and not path.resolve().is_relative_to(path.parent.resolve()):
+        raise FeedInputError(f"{where}: refused because it is a symbolic link pointing outside its landing folder.")
+
+
+def _printable(text: str) -> str:
+    """The text with unsafe characters written as escapes (\\x1b, \\u202e; undecodable bytes as \\xff)."""
+    out = []
+    for char in text:
+        if unicodedata.category(char) not in UNSAFE_NAME_CATEGORIES:
+            out.append(char)
+        elif 0xDC80 <= ord(char) <= 0xDCFF:  # a byte the file system name did not decode (surrogateescape)
+            out.append(f"\\x{ord(char) - 0xDC00:02x}")
+        else:
+            out.append(char.encode("unicode_escape").decode("ascii"))
+    return "".join(out)
+
+
 def display_name(path: Path) -> str:
-    """The file as the user knows it: relative to the landing root when it lies inside."""
+    """The file as the user knows it: relative to the landing root when it lies inside, unsafe characters
+    escaped (the name goes into messages, alerts and the ledger)."""
     try:
-        return str(path.relative_to(landing_root()))
+        return _printable(str(path.relative_to(landing_root())))
     except ValueError:
-        return str(path)
+        return _printable(str(path))
 
 
 @dataclass(frozen=True)
@@ -94,6 +146,7 @@ def inspect_file(feed: Feed, path: Path) -> FileFacts:
     """
     name = display_name(path)
     where = f"feed {feed.name}, file {name}"
+    check_landing_path(feed, path)
     fmt = file_format(feed, path)
     size = path.stat().st_size
     if size == 0:
@@ -220,7 +273,21 @@ def csv_layout(feed: Feed, facts: FileFacts) -> CsvLayout:
     """The header line: which registry column each source column is, and the delimiter."""
     where = f"feed {feed.name}, file {facts.name}"
     with facts.path.open("r", encoding=facts.encoding, newline="") as handle:
-        return _read_layout(feed, handle.readline(), where)
+        return _read_layout(feed, _header_line(handle, where), where)
+
+
+def _header_line(handle, where: str) -> str:
+    first = handle.readline(HEADER_LINE_LIMIT + 1)
+    if len(first) > HEADER_LINE_LIMIT:
+        raise FeedInputError(f"{where}, line 1: the header line is longer than {HEADER_LINE_LIMIT} characters "
+                             "(not a header row, or no line breaks).")
+    return first
+
+
+def csv_field_limit(feed: Feed) -> int:
+    """The longest CSV field read: FIELD_LIMIT_FACTOR times the feed's longest registry max_length."""
+    longest = max((c.max_length for c in feed.columns if c.max_length), default=None)
+    return CSV_FIELD_LIMIT if longest is None else min(FIELD_LIMIT_FACTOR * longest, CSV_FIELD_LIMIT)
 
 
 def _read_layout(feed: Feed, first: str, where: str) -> CsvLayout:
@@ -233,15 +300,17 @@ def _read_layout(feed: Feed, first: str, where: str) -> CsvLayout:
 
 
 def _csv_rows(feed: Feed, facts: FileFacts, where: str) -> Iterator[Row]:
-    csv.field_size_limit(CSV_FIELD_LIMIT)
+    # process-wide setting: set again by every reader, each task loads one file at a time
+    limit = csv_field_limit(feed)
+    csv.field_size_limit(limit)
     with facts.path.open("r", encoding=facts.encoding, newline="") as handle:
-        layout = _read_layout(feed, handle.readline(), where)
+        layout = _read_layout(feed, _header_line(handle, where), where)
         reader = csv.reader(handle, delimiter=layout.delimiter, strict=True)
-        records = (record for record in _checked(reader, where) if record)
+        records = (record for record in _checked(reader, where, limit) if record)
         yield from rows_in_registry_order(feed, layout.positions, records, where)
 
 
-def _checked(reader, where: str) -> Iterator[list[str]]:
+def _checked(reader, where: str, limit: int = CSV_FIELD_LIMIT) -> Iterator[list[str]]:
     """csv.reader with its errors turned into sentences naming the line (the header is line 1)."""
     while True:
         try:
@@ -249,6 +318,11 @@ def _checked(reader, where: str) -> Iterator[list[str]]:
         except StopIteration:
             return
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise FeedInputError(
+                    f"{where}, line {reader.line_num + 1}: a field is longer than {limit} characters, "
+                    f"{FIELD_LIMIT_FACTOR} times the longest value the feed allows (an unbalanced quote?)."
+                ) from None
             raise FeedInputError(
                 f"{where}, line {reader.line_num + 1}: the CSV cannot be parsed ({exc}; truncated file or "
                 "unbalanced quote?)."
@@ -301,10 +375,15 @@ def _cell_text(value: object) -> str | None:
 
 def _jsonl_rows(feed: Feed, facts: FileFacts, where: str) -> Iterator[Row]:
     with facts.path.open("r", encoding=facts.encoding, newline="\n") as handle:
-        for line_number, line in enumerate(handle, 1):
+        line_number = 0
+        while line := handle.readline(JSONL_LINE_LIMIT + 1):
+            line_number += 1
+            line_where = f"{where}, line {line_number}"
+            if len(line) > JSONL_LINE_LIMIT:
+                raise FeedInputError(f"{line_where}: longer than {JSONL_LINE_LIMIT} characters (not one record; "
+                                     "a missing line break?).")
             if not line.strip():
                 continue
-            line_where = f"{where}, line {line_number}"
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:

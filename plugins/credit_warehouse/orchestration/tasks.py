@@ -31,10 +31,12 @@ def _as_dict(item: object) -> dict:
 def load_feed(feed: str, day: date) -> list[dict]:
     """Extract every delivery of one feed for one date into raw, one ledger batch each."""
     from credit_warehouse.feeds.pipeline import extract_and_load
+    from credit_warehouse.security.input_alerts import alert_refused_inputs
 
     outcomes = [_as_dict(outcome) for outcome in extract_and_load(feed, day)]
     for outcome in outcomes:
         log.info("feed %s %s: %s", feed, day, outcome.get("message") or outcome.get("status"))
+    alert_refused_inputs(outcomes, day)  # refused files never reach the gate: tell the monitors here
     return outcomes
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from psycopg import sql
+
 from credit_warehouse.feeds.registry import RAW_META_COLUMNS, Feed
 from credit_warehouse.quality import data_docs
 from credit_warehouse.quality.suites import Check, Suite
@@ -67,7 +69,9 @@ def validate_batch(feed: Feed, suite: Suite, checks: list[Check], batch_id: int,
     source = context.data_sources.add_postgres(name="warehouse", connection_string=url)
     asset = source.add_query_asset(
         name=f"{feed.name}_batch_{batch_id}",
-        query=f"select * from raw.{feed.raw_table} where _batch_id = {int(batch_id)}",  # noqa: S608 (identifiers from the registry)
+        query=sql.SQL("select * from {} where _batch_id = {}")
+        .format(sql.Identifier("raw", feed.raw_table), sql.Literal(int(batch_id)))
+        .as_string(),
     )
     batch_definition = asset.add_batch_definition_whole_table("batch")
 

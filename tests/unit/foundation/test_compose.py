@@ -103,7 +103,7 @@ def test_service_commands_are_real_cli_commands(service):
 
 def test_no_secret_is_written_in_the_file():
     text = (PROJECT_ROOT / "docker-compose.yml").read_text()
-    for match in re.finditer(r"(PASSWORD|SECRET|TOKEN|KEY)[A-Z_]*:\s*(\S+)", text):
-        value = match.group(2)
+    for match in re.finditer(r"^\s*[A-Z_]*(?:PASSWORD|SECRET|TOKEN|KEY)[A-Z_]*:\s*(\S+)", text, re.MULTILINE):
+        value = match.group(1)
         assert value.startswith("${"), f"{match.group(0)} is not taken from the environment"
     assert Path(PROJECT_ROOT / ".env").exists() is False

@@ -1,0 +1,26 @@
+{#
+    Analysts read the marts through views only: after each mart is built, this post-hook (set for the
+    marts folder in dbt_project.yml) puts a view of it into schema analytics (made in
+    plugins/credit_warehouse/warehouse/sql/080_access.sql) and grants it to the analyst role, who has
+    no access to the marts tables themselves.
+
+    A mart with a disclosure_class column shows no authorised-class (授权查询) rows in its view: those
+    come one subject at a time from the audited function analytics.authorised_credit_records.
+
+    The view is dropped and made again rather than replaced: a rebuilt mart may have lost or reordered
+    columns, which `create or replace view` refuses. Within dbt's transaction this happens before the
+    old table is dropped, so the old view never outlives it and analysts never see a half-built state.
+#}
+{% macro expose_to_analysts() -%}
+    {%- set view = api.Relation.create(
+        database=this.database, schema='analytics', identifier=this.identifier, type='view'
+    ) -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list if execute else [] -%}
+    drop view if exists {{ view }};
+    create view {{ view }} with (security_barrier) as
+    select * from {{ this }}
+    {%- if 'disclosure_class' in columns %}
+        where disclosure_class <> 'authorised'
+    {%- endif %};
+    grant select on {{ view }} to analyst
+{%- endmacro %}

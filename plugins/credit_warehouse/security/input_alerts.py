@@ -1,0 +1,77 @@
+"""Monitors hear of refused deliveries: a file with a dangerous name, an oversized file, an undecodable one.
+
+The gate alerts on batches it judged; a delivery refused on load never reaches the gate, so the feed
+task hands its load outcomes here. One alert per call (one feed's run), listing every failed delivery
+with the sentence the ledger keeps for it (ops.load_batch.error_text).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from datetime import date
+
+from credit_warehouse.alerts.message import Alert
+from credit_warehouse.alerts.notify import dispatch
+from credit_warehouse.feeds.registry import load_registry
+from credit_warehouse.settings import ConfigurationError
+
+
+def _as_dict(outcome: object) -> dict:
+    """A feeds.pipeline.BatchOutcome, or the dict it travels as between Airflow tasks (XCom)."""
+    return dataclasses.asdict(outcome) if dataclasses.is_dataclass(outcome) else dict(outcome)
+
+
+def _channels(feeds: list[str]) -> tuple[list[str], bool]:
+    """Recipients and whether webhooks are wanted; a feed the registry does not know alerts everyone."""
+    registry = load_registry()
+    try:
+        chosen = [registry.get(name) for name in feeds]
+    except ConfigurationError:
+        chosen = list(registry)
+    recipients = list(dict.fromkeys(r for feed in chosen if "email" in feed.alerts.channels
+                                    for r in feed.alerts.recipients))
+    return recipients, any("webhook" in feed.alerts.channels for feed in chosen)
+
+
+def failed_outcomes(outcomes: Iterable[object]) -> list[dict]:
+    return [o for o in map(_as_dict, outcomes) if o.get("status") == "failed"]
+
+
+def refused_inputs_alert(failed: list[dict], logical_date: date | None = None) -> Alert:
+    """The alert for failed load outcomes (as dicts, see failed_outcomes)."""
+    feeds = sorted({o["feed"] for o in failed})
+    batch_ids = [o["batch_id"] for o in failed if o.get("batch_id") is not None]
+    when = f" ({logical_date.isoformat()})" if logical_date else ""
+    lines = [
+        f"Feed: {', '.join(feeds)}",
+        f"Logical date: {logical_date.isoformat() if logical_date else '-'}",
+        f"{len(failed)} delivery(ies) refused on load, nothing of them reached raw:",
+        *(f"- batch {o.get('batch_id') or '-'}: {o.get('message') or o.get('source')}" for o in failed),
+        "",
+        (f"Ledger: ops.load_batch where batch_id in ({', '.join(map(str, batch_ids))})" if batch_ids
+         else "Ledger: no batch was opened"),
+        "Next step: ask the delivering department for a corrected file; a rerun of the feed picks it up.",
+    ]
+    return Alert(
+        kind="batch",
+        title=f"{', '.join(feeds)}{when}: {len(failed)} delivery(ies) refused",
+        lines=lines,
+        feed=feeds[0] if len(feeds) == 1 else None,
+        batch_id=batch_ids[0] if len(batch_ids) == 1 else None,
+        logical_date=logical_date.isoformat() if logical_date else None,
+        severity="error",
+    )
+
+
+def alert_refused_inputs(outcomes: Iterable[object], logical_date: date | None = None) -> dict[str, str]:
+    """Sends one alert (mail and webhooks, as the feed's registry entry says) for the failed load outcomes.
+
+    Returns channel -> 'sent' | 'failed: ...' (empty when nothing failed); never raises for a channel fault,
+    and every attempt is recorded in ops.alert_log (alerts.notify.dispatch).
+    """
+    failed = failed_outcomes(outcomes)
+    if not failed:
+        return {}
+    recipients, webhooks = _channels(sorted({o["feed"] for o in failed}))
+    return dispatch(refused_inputs_alert(failed, logical_date), recipients, webhooks)

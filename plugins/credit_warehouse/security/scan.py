@@ -1,0 +1,161 @@
+"""Looks for full resident-ID numbers where none may be: output folders and the warehouse's derived tables.
+
+A finding is an 18-character candidate (17 digits and a check character, not glued to other letters or
+digits, full-width digits included) that passes the GB 11643 checksum and date test
+(credit_warehouse.identifiers.is_valid_resident_id) and is plausible as a person's number: a real
+province code and a birth date in the past. The plausibility test keeps all-digit USCCs of public bodies
+(1x..., 5x...) that happen to pass the ID checksum from being reported. Findings are reported masked:
+the scan must not become the leak it looks for.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from credit_warehouse.identifiers import is_valid_resident_id, mask_resident_id
+from credit_warehouse.settings import database_url, state_dir
+
+# the same boundaries as identifiers.mask_personal_data: what the masker misses, the scan reports
+CANDIDATE = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
+# derived layers; raw, quarantine and the vault hold personal data by design and are not scanned
+WAREHOUSE_SCHEMAS = ("staging", "intermediate", "marts", "publish", "analytics", "snapshots", "ops")
+# ops.feed_page is raw API input waiting to be loaded (the landing side, like the landing folder)
+NOT_SCANNED = {("ops", "feed_page")}
+TEXT_TYPES = ("text", "character varying", "character", "json", "jsonb")
+TEXT_ARRAYS = ("_text", "_varchar", "_bpchar")
+PREFILTER = "[1-9][0-9]{16}[0-9Xx]"  # PostgreSQL narrows the rows, Python judges them
+FULL_WIDTH, HALF_WIDTH = "０１２３４５６７８９Ｘｘ", "0123456789Xx"
+# provinces (GB/T 2260) and the residence permits of Hong Kong, Macao and Taiwan residents (81, 82, 83)
+PROVINCES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82 83".split()
+)
+CHUNK = 1 << 20
+OVERLAP = 32  # characters carried between chunks, so a number split by a chunk boundary is still seen
+
+
+@dataclass
+class Finding:
+    location: str  # a file, or schema.table.column
+    count: int
+    sample: str  # masked
+
+
+def is_full_id(candidate: str) -> bool:
+    candidate = candidate.upper()
+    return (
+        is_valid_resident_id(candidate)
+        and candidate[:2] in PROVINCES
+        and candidate[6:14] <= date.today().strftime("%Y%m%d")
+    )
+
+
+def full_ids(text: str) -> Iterator[str]:
+    """Every full resident-ID number in the text, upper-cased."""
+    for match in CANDIDATE.finditer(unicodedata.normalize("NFKC", text)):
+        if is_full_id(match.group(0)):
+            yield match.group(0).upper()
+
+
+def default_paths() -> list[Path]:
+    root = state_dir()
+    return [root / "logs", root / "mail", root / "data_docs", root / "reports", root / "airflow" / "logs"]
+
+
+def _file_ids(path: Path) -> Iterator[str]:
+    """Streams one file (any size) as UTF-8, undecodable bytes replaced: digits survive in every encoding we
+    take in (GB18030 keeps ASCII digits as they are)."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    carried = ""
+    with path.open("rb") as handle:
+        while True:
+            chunk = handle.read(CHUNK)
+            text = carried + unicodedata.normalize("NFKC", decoder.decode(chunk, final=not chunk))
+            for match in CANDIDATE.finditer(text):
+                # a match ending inside the carried tail was judged with the previous chunk
+                if match.end() > len(carried) and is_full_id(match.group(0)):
+                    yield match.group(0).upper()
+            if not chunk:
+                return
+            carried = text[-OVERLAP:]
+
+
+def files_under(paths: Iterable[Path]) -> list[Path]:
+    """Every regular file under the given folders (or the given files); missing paths are skipped."""
+    found: dict[Path, None] = {}
+    for root in paths:
+        if root.is_file():
+            found[root] = None
+        elif root.is_dir():
+            found.update((p, None) for p in sorted(root.rglob("*")) if p.is_file())
+    return list(found)
+
+
+def scan_files(paths: Iterable[Path]) -> tuple[list[Finding], int]:
+    """Findings in every file under the given folders, and how many files were read."""
+    findings = []
+    files = files_under(paths)
+    for path in files:
+        finding = None
+        for number in _file_ids(path):
+            finding = finding or Finding(str(path), 0, mask_resident_id(number))
+            finding.count += 1
+        if finding:
+            findings.append(finding)
+    return findings, len(files)
+
+
+def _text_columns(conn: psycopg.Connection) -> dict[tuple[str, str], list[str]]:
+    rows = conn.execute(
+        "select table_schema, table_name, column_name from information_schema.columns "
+        "where table_schema = any(%s) and (data_type = any(%s) or (data_type = 'ARRAY' and udt_name = any(%s))) "
+        "order by table_schema, table_name, ordinal_position",
+        (list(WAREHOUSE_SCHEMAS), list(TEXT_TYPES), list(TEXT_ARRAYS)),
+    ).fetchall()
+    columns: dict[tuple[str, str], list[str]] = {}
+    for schema, table, column in rows:
+        if (schema, table) not in NOT_SCANNED:
+            columns.setdefault((schema, table), []).append(column)
+    return columns
+
+
+def scan_warehouse(url: str | None = None) -> tuple[list[Finding], int]:
+    """Findings in every text, JSON and text-array column of every table and view of the derived schemas
+    (superuser by default: the scan must see everything), and how many tables and views were read.
+
+    Names come from the catalogue and are quoted with sql.Identifier; no value is ever put into SQL text.
+    """
+    findings: dict[str, Finding] = {}
+    with psycopg.connect(url or database_url(), autocommit=True) as conn:
+        relations = _text_columns(conn)
+        for (schema, table), columns in relations.items():
+            values = [sql.SQL("translate({}::text, %s, %s)").format(sql.Identifier(c)) for c in columns]
+            statement = sql.SQL("select {values} from {table} where concat_ws(' ', {values}) ~ %s").format(
+                values=sql.SQL(", ").join(values), table=sql.Identifier(schema, table)
+            )
+            params = [FULL_WIDTH, HALF_WIDTH] * len(columns) * 2 + [PREFILTER]
+            for row in conn.execute(statement, params):
+                for column, value in zip(columns, row, strict=True):
+                    for number in full_ids(value or ""):
+                        location = f"{schema}.{table}.{column}"
+                        findings.setdefault(location, Finding(location, 0, mask_resident_id(number))).count += 1
+    return list(findings.values()), len(relations)
+
+
+def format_findings(findings: list[Finding]) -> str:
+    """A plain table: where, how many, one masked sample."""
+    if not findings:
+        return "No full resident-ID number found."
+    width = max(len("location"), *(len(f.location) for f in findings))
+    lines = [f"{'location':<{width}}  {'count':>7}  sample (masked)", f"{'-' * width}  {'-' * 7}  {'-' * 18}"]
+    lines += [f"{f.location:<{width}}  {f.count:>7}  {f.sample}" for f in findings]
+    lines.append(f"{sum(f.count for f in findings)} full resident-ID number(s) in {len(findings)} place(s).")
+    return "\n".join(lines)

@@ -1,0 +1,153 @@
+"""A whole night through Airflow, twice, on a database of its own: the README's run command, end to end."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import uuid
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from credit_warehouse import settings
+from credit_warehouse.feeds.registry import load_registry
+from credit_warehouse.identifiers import is_valid_resident_id
+
+pytestmark = pytest.mark.e2e
+
+NIGHT = "2026-11-20"
+ID_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{16}[0-9Xx](?![0-9A-Za-z])")
+
+
+SUBJECT = re.compile(r"^\[credit-warehouse\] ([a-z_]+)(?: batch |: )")
+
+
+def _mails() -> list:
+    folder = settings.state_dir() / "mail" / NIGHT
+    return [message_from_bytes(path.read_bytes(), policy=policy.default) for path in sorted(folder.glob("*.eml"))]
+
+
+def _run_night(env: dict) -> subprocess.CompletedProcess:
+    cli = Path(sys.executable).with_name("credit-warehouse")
+    return subprocess.run(
+        [str(cli), "night", "--date", NIGHT, "--rows", "120"], env=env, capture_output=True, text=True, timeout=900
+    )
+
+
+def _raw_row_counts(conn) -> dict:
+    return {
+        feed: conn.execute(sql.SQL("select count(*) from raw.{}").format(sql.Identifier(feed))).fetchone()[0]
+        for feed in load_registry().feeds
+    }
+
+
+@pytest.fixture(scope="module")
+def two_nights(warehouse_server):
+    database = f"cw_night_{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, settings.ENV_DB_NAME: database}
+    first = _run_night(env)
+    os.environ[settings.ENV_DB_NAME] = database
+    with psycopg.connect(settings.database_url(database), autocommit=True) as conn:
+        after_first = _raw_row_counts(conn)
+        batches_first = conn.execute("select count(*) from ops.load_batch").fetchone()[0]
+    second = _run_night(env)
+    yield {"first": first, "second": second, "database": database,
+           "after_first": after_first, "batches_first": batches_first}
+    with psycopg.connect(warehouse_server + "/postgres", autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(database)))
+
+
+def test_the_night_succeeds_twice_and_prints_its_summary(two_nights):
+    for run in ("first", "second"):
+        result = two_nights[run]
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        assert f"Night of {NIGHT}: OK" in result.stdout
+        assert "Feeds (ops.load_batch):" in result.stdout
+
+
+def test_every_feed_reached_the_ledger_and_reconciles(two_nights):
+    with psycopg.connect(settings.database_url(two_nights["database"])) as conn:
+        rows = conn.execute(
+            "select feed, status, rows_received, rows_accepted, rows_quarantined from ops.load_batch "
+            "where logical_date = %s and status <> 'superseded'", (NIGHT,)
+        ).fetchall()
+    assert {row[0] for row in rows} == set(load_registry().feeds)
+    for feed, status, received, accepted, quarantined in rows:
+        assert status in ("accepted", "rejected", "published"), (feed, status)
+        assert received == accepted + quarantined, feed
+
+
+def test_the_second_night_adds_nothing(two_nights):
+    with psycopg.connect(settings.database_url(two_nights["database"])) as conn:
+        assert _raw_row_counts(conn) == two_nights["after_first"]
+        assert conn.execute("select count(*) from ops.load_batch").fetchone()[0] == two_nights["batches_first"]
+
+
+def test_marts_are_built(two_nights):
+    with psycopg.connect(settings.database_url(two_nights["database"])) as conn:
+        for table in ("credit_archive", "fct_credit_record", "dim_credit_subject"):
+            count = conn.execute(sql.SQL("select count(*) from marts.{}").format(sql.Identifier(table))).fetchone()[0]
+            assert count > 0, table
+
+
+def test_every_dirty_row_the_generator_injected_is_in_quarantine_for_its_column(two_nights):
+    dirt_file = settings.state_dir() / "landing" / "_manifests" / f"{NIGHT}.dirt.jsonl"
+    entries = [json.loads(line) for line in dirt_file.read_text().splitlines()]
+    to_quarantine = [e for e in entries if e["quarantine"]]
+    assert to_quarantine, "a night at 2% dirt injects rows that must be quarantined"
+    with psycopg.connect(settings.database_url(two_nights["database"])) as conn:
+        for entry in to_quarantine:
+            feed = entry["feed"]
+            source = entry.get("source")
+            found = conn.execute(
+                sql.SQL(
+                    "select q.reasons from quarantine.{} as q join ops.load_batch as b on b.batch_id = q._batch_id "
+                    "where b.logical_date = %s and b.status <> 'superseded' and q._row_number = %s "
+                    "and (%s::text is null or b.source_identity = %s)"
+                ).format(sql.Identifier(feed)),
+                (NIGHT, entry["row_number"], source, source),
+            ).fetchall()
+            assert found, f"{feed} row {entry['row_number']} ({entry['kind']}) is not in quarantine"
+            if entry.get("column"):
+                columns = {reason.get("column") for row in found for reason in row[0]}
+                assert entry["column"] in columns, (entry, columns)
+
+
+def test_exactly_one_alert_mail_per_failing_feed(two_nights):
+    with psycopg.connect(settings.database_url(two_nights["database"])) as conn:
+        failing = {row[0] for row in conn.execute(
+            "select distinct b.feed from ops.load_batch as b join ops.gate_result as g using (batch_id) "
+            "where b.logical_date = %s and (g.rows_quarantined > 0 or g.status = 'rejected')", (NIGHT,))}
+    per_feed: dict[str, int] = {}
+    for mail in _mails():
+        match = SUBJECT.match(str(mail["Subject"] or "").strip())
+        if match:
+            per_feed[match.group(1)] = per_feed.get(match.group(1), 0) + 1
+    assert failing, "a 2% dirty night has failing feeds"
+    assert per_feed == {feed: 1 for feed in failing}
+
+
+def test_alert_mail_arrived_and_carries_no_full_resident_id(two_nights):
+    mails = _mails()
+    assert mails, "the dirty rows of the night should have alerted the monitors"
+    for mail in mails:
+        body = "".join(
+            part.get_payload(decode=True).decode("utf-8", "replace")
+            for part in mail.walk() if not part.is_multipart()
+        )
+        leaked = [c for c in ID_CANDIDATE.findall(body) if is_valid_resident_id(c.upper())]
+        assert not leaked, f"full resident ID in mail {mail['Subject']}"
+
+
+def test_no_full_resident_id_in_any_output_of_the_night(two_nights):
+    """Logs, mails, Data Docs, reports, Airflow task logs and every downstream table, scanned for real IDs."""
+    cli = Path(sys.executable).with_name("credit-warehouse")
+    scan = subprocess.run(
+        [str(cli), "scan-personal-data"], env={**os.environ, settings.ENV_DB_NAME: two_nights["database"]},
+        capture_output=True, text=True, timeout=600,
+    )
+    assert scan.returncode == 0, scan.stdout[-3000:] + scan.stderr[-2000:]

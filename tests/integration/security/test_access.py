@@ -1,0 +1,124 @@
+"""Roles enforced by PostgreSQL: analysts read marts through the analytics views only, and the authorised
+class (授权查询) only through functions that write the access audit first."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from .conftest import connect_as
+
+pytestmark = pytest.mark.integration
+
+MARTS = ("blacklist", "credit_archive", "dim_credit_subject", "fct_credit_record", "key_supervision",
+         "monitoring_indicators")
+FORBIDDEN_TO_ANALYSTS = (
+    "raw.dept_license",
+    "raw.utility_water",
+    "quarantine.dept_license",
+    "vault.resident_id",
+    "ops.load_batch",
+    "ops.access_audit",
+    *(f"marts.{mart}" for mart in MARTS),
+    "staging.stg_utility__water",
+    "intermediate.int_credit_record__current",
+)
+
+
+@pytest.mark.parametrize("relation", FORBIDDEN_TO_ANALYSTS)
+def test_analyst_is_denied_everything_but_the_views(security_night, relation):
+    with connect_as("analyst", security_night) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute(f"select * from {relation} limit 1")  # noqa: S608 (names from the constant above)
+
+
+def test_analyst_cannot_write_the_audit_trail(security_night):
+    with connect_as("analyst", security_night) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("insert into ops.access_audit (role_name, subject_code) values ('someone', 'x')")
+
+
+def test_analyst_reads_every_mart_through_its_view(security_night):
+    with connect_as("analyst", security_night) as conn:
+        views = {r[0] for r in conn.execute(
+            "select table_name from information_schema.views where table_schema = 'analytics'")}
+        assert views == set(MARTS)
+        for mart in MARTS:
+            conn.execute(f"select * from analytics.{mart} limit 1")  # noqa: S608
+        [archive] = conn.execute("select uscc, utility_arrears_count from analytics.credit_archive where uscc = %s",
+                                 (security_night.company,)).fetchall()
+        assert archive == (security_night.company, 1)  # the arrears count is an aggregate: fine to show
+
+
+def test_authorised_records_are_not_in_the_plain_view(security_night, superuser):
+    in_mart = dict(superuser.execute(
+        "select disclosure_class, count(*) from marts.fct_credit_record where subject_key = %s group by 1",
+        (security_night.company,)).fetchall())
+    assert in_mart == {"public": 1, "authorised": 1}
+    with connect_as("analyst", security_night) as conn:
+        classes = {r[0] for r in conn.execute("select distinct disclosure_class from analytics.fct_credit_record")}
+    assert "authorised" not in classes and "public" in classes
+
+
+def _audit_rows(conn) -> list[tuple]:
+    return conn.execute("select role_name, subject_code, purpose from ops.access_audit order by audit_id").fetchall()
+
+
+def test_authorised_query_writes_one_audit_row(security_night, superuser):
+    before = _audit_rows(superuser)
+    with connect_as("analyst", security_night) as conn:
+        records = conn.execute(
+            "select record_kind, disclosure_class, arrears_amount_yuan from "
+            "analytics.authorised_credit_records(%s, %s)", (security_night.company.lower(), "授权书 SQ-2025-001"),
+        ).fetchall()
+    assert [(kind, cls, float(amount)) for kind, cls, amount in records] == [
+        ("utility_arrears", "authorised", 880.0)]
+    after = _audit_rows(superuser)
+    assert after[len(before):] == [("analyst", security_night.company, "授权书 SQ-2025-001")]
+
+
+def test_archive_lookup_is_audited_too(security_night, superuser):
+    before = len(_audit_rows(superuser))
+    with connect_as("analyst", security_night) as conn:
+        [archive] = conn.execute("select analytics.credit_archive_of(%s, 'loan review L-7')",
+                                 (security_night.company,)).fetchone()
+    assert archive["uscc"] == security_night.company and archive["utility_arrears_count"] == 1
+    assert _audit_rows(superuser)[before:] == [("analyst", security_night.company, "loan review L-7")]
+
+
+@pytest.mark.parametrize(
+    ("subject", "purpose", "message"),
+    [
+        ("id", "check", "looked up by their subject_key"),  # a full ID number never lands in the audit trail
+        ("company", "  ", "a purpose is required"),
+        (None, "check", "subject_code is required"),
+    ],
+)
+def test_audited_functions_refuse_bad_requests_and_write_nothing(security_night, superuser, subject, purpose,
+                                                                  message):
+    code = {"id": security_night.person_id, "company": security_night.company, None: None}[subject]
+    before = len(_audit_rows(superuser))
+    with connect_as("analyst", security_night) as conn, pytest.raises(psycopg.errors.RaiseException, match=message):
+        conn.execute("select * from analytics.authorised_credit_records(%s, %s)", (code, purpose))
+    assert len(_audit_rows(superuser)) == before
+
+
+def test_only_analysts_may_call_the_audited_functions(security_night):
+    for role in ("publisher", "loader"):
+        with connect_as(role, security_night) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("select analytics.credit_archive_of('x', 'y')")
+    with connect_as("analyst", security_night) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("select analytics.audit_subject_access('x', 'y')")  # the audit alone is not a way in
+
+
+def test_functions_are_security_definer_with_a_pinned_search_path(superuser):
+    rows = superuser.execute(
+        "select p.proname, p.prosecdef, p.proconfig, pg_get_userbyid(p.proowner) from pg_proc as p "
+        "where p.pronamespace = 'analytics'::regnamespace order by 1").fetchall()
+    assert [r[0] for r in rows] == ["audit_subject_access", "authorised_credit_records", "credit_archive_of"]
+    assert all(r[1] and r[2] == ["search_path=pg_catalog, pg_temp"] and r[3] == "transformer" for r in rows)
+
+
+def test_publisher_keeps_reading_marts(security_night):
+    with connect_as("publisher", security_night) as conn:
+        conn.execute("select * from marts.fct_credit_record limit 1")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("select * from analytics.fct_credit_record limit 1")
