@@ -151,3 +151,16 @@ def test_no_full_resident_id_in_any_output_of_the_night(two_nights):
         capture_output=True, text=True, timeout=600,
     )
     assert scan.returncode == 0, scan.stdout[-3000:] + scan.stderr[-2000:]
+
+
+def test_a_feed_dag_runs_through_the_airflow_cli(two_nights):
+    """`airflow dags test` itself, as a data engineer reruns one feed: green, and nothing loaded twice."""
+    cli = Path(sys.executable).with_name("credit-warehouse")
+    env = {**os.environ, settings.ENV_DB_NAME: two_nights["database"]}
+    result = subprocess.run(
+        [str(cli), "airflow", "dags", "test", "feed__dept_commitment", NIGHT],
+        env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    with psycopg.connect(settings.database_url(two_nights["database"])) as conn:
+        assert _raw_row_counts(conn) == two_nights["after_first"]

@@ -43,3 +43,10 @@ def test_the_same_source_is_loaded_once(superuser_conn):
     superuser_conn.execute(insert)
     with pytest.raises(psycopg.errors.UniqueViolation):
         superuser_conn.execute(insert)
+
+
+def test_dbt_debug_passes_against_the_warehouse(warehouse_db):
+    from credit_warehouse.transform.dbt import run_dbt
+
+    result = run_dbt(["debug"])
+    assert "All checks passed!" in result.stdout
