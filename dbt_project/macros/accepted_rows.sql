@@ -1,5 +1,5 @@
 {#
-    The rows of raw.<feed> that dbt may use (CONTRACTS item 3): their batch was accepted (or already
+    The rows of raw.<feed> that dbt may use: their batch was accepted (or already
     published) by the quality gate and the row itself is not in quarantine.<feed>. reported_on is the
     logical date of the batch that brought the row: the report date of double publicity.
 #}

@@ -1,5 +1,5 @@
 -- Every record that must be on the national platform (全国信用信息共享平台) now, or withdrawn from
--- it (CONTRACTS item 8): public licensing, penalty and black-list records. Active and expired
+-- it: public licensing, penalty and black-list records. Active and expired
 -- records are upserts (the platform shows the publicity dates); a record repaired or withdrawn
 -- after it was sent (an upsert for it is in ops.publish_outbox) becomes a withdrawal; one repaired
 -- before it was ever sent is simply not sent. The payload keys are the fields of the publish

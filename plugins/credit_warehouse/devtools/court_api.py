@@ -1,4 +1,4 @@
-"""A local stand-in for the court system's API (CONTRACTS item 5), serving what the generator stored.
+"""A local stand-in for the court system's API, serving what the generator stored.
 
 ``GET /api/v1/court/dishonest-debtors?date=YYYY-MM-DD&page=N&page_size=M`` with
 ``Authorization: Bearer <token>`` answers ``{"date", "page", "page_size", "total", "total_pages", "items"}``

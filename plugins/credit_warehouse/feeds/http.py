@@ -1,4 +1,4 @@
-"""The court feeds: a paginated JSON API with a bearer token (CONTRACTS item 5).
+"""The court feeds: a paginated JSON API with a bearer token.
 
 Transient faults (5xx, 429, timeouts, dropped connections, a page of malformed JSON) are retried with
 exponential backoff; a refused token or another 4xx is not. Pages are yielded one at a time so the

@@ -1,4 +1,4 @@
-"""raw.<feed> tables (CONTRACTS item 2): every registry column as text in registry order, then load metadata."""
+"""raw.<feed> tables: every registry column as text in registry order, then load metadata."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """quarantine.<feed>: every failing row of a batch with ALL its reasons, written in one SQL pass.
 
-Table shape (CONTRACTS item 3): _batch_id, _row_number, reasons jsonb (a list of {expectation,
+Table shape: _batch_id, _row_number, reasons jsonb (a list of {expectation,
 column, value (masked), message}), quarantined_at, then a copy of the raw columns. A raw row is
 accepted when its batch is accepted/published and it has no row here.
 """

@@ -302,7 +302,7 @@ def first_night(marts_conn):
 @pytest.fixture(scope="module")
 def second_night(first_night):
     conn = first_night
-    # the publish helper already sent ACME's type-14 listing to the national platform
+    # publishing already sent ACME's type-14 listing to the national platform
     conn.execute(
         "insert into ops.publish_outbox (record_kind, record_key, action, subject_code, payload, payload_hash,"
         " idempotency_key, status) select record_kind, record_key, action, subject_code, payload, payload_hash,"

@@ -2,7 +2,7 @@
 recorded, and a manifest that says what was made and which rows must end in quarantine.
 
 Outputs
-- file feeds: ``<landing root>/<feed>/<date>/<file>`` (CONTRACTS item 4)
+- file feeds: ``<landing root>/<feed>/<date>/<file>``
 - utility feeds: rows of ``water_bill`` / ``power_bill`` / ``gas_bill`` in the source database
 - court feeds: ``<court store>/<date>/<endpoint>.jsonl`` for the court API server
 - ``<landing root>/_manifests/<date>.json`` (summary) and ``<date>.dirt.jsonl`` (one line per dirty row)
