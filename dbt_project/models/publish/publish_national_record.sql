@@ -39,7 +39,8 @@ subject_fields as (
     from records
 ),
 
-license_fields as (
+-- the double-publicity fields licensing and penalties share (双公示 common fields)
+double_publicity_fields as (
     select
         record_id,
         jsonb_build_object(
@@ -52,20 +53,29 @@ license_fields as (
             'legal_rep_id_type', details ->> 'legal_rep_id_type',
             'legal_rep_id_no', details ->> 'legal_rep_id_no_masked',
             'person_id_type', details ->> 'person_id_type',
-            'decision_doc_name', details ->> 'decision_doc_name',
             'decision_doc_no', details ->> 'decision_doc_no',
+            'decision_date', details ->> 'decision_date',
+            'authority', details ->> 'authority',
+            'authority_uscc', details ->> 'authority_uscc',
+            'source_unit', details ->> 'source_unit',
+            'source_unit_uscc', details ->> 'source_unit_uscc'
+        ) as fields
+    from records
+    where record_kind in ('license', 'penalty')
+),
+
+license_fields as (
+    select
+        record_id,
+        jsonb_build_object(
+            'decision_doc_name', details ->> 'decision_doc_name',
             'license_category', details ->> 'license_category_code',
             'license_cert_name', details ->> 'license_cert_name',
             'license_no', details ->> 'license_no',
             'content', details ->> 'content',
-            'decision_date', details ->> 'decision_date',
             'valid_from', details ->> 'valid_from',
             'valid_to', details ->> 'valid_to',
-            'authority', details ->> 'authority',
-            'authority_uscc', details ->> 'authority_uscc',
             'status', details ->> 'license_status',
-            'source_unit', details ->> 'source_unit',
-            'source_unit_uscc', details ->> 'source_unit_uscc',
             'remark', details ->> 'remark'
         ) as fields
     from records
@@ -76,16 +86,6 @@ penalty_fields as (
     select
         record_id,
         jsonb_build_object(
-            'business_reg_no', details ->> 'business_reg_no',
-            'org_code', details ->> 'org_code',
-            'tax_reg_no', details ->> 'tax_reg_no',
-            'institution_cert_no', details ->> 'institution_cert_no',
-            'social_org_cert_no', details ->> 'social_org_cert_no',
-            'legal_rep_name', details ->> 'legal_rep_name',
-            'legal_rep_id_type', details ->> 'legal_rep_id_type',
-            'legal_rep_id_no', details ->> 'legal_rep_id_no_masked',
-            'person_id_type', details ->> 'person_id_type',
-            'decision_doc_no', details ->> 'decision_doc_no',
             'violation_type', details ->> 'violation_type',
             'violation_facts', details ->> 'violation_facts',
             'legal_basis', details ->> 'legal_basis',
@@ -96,13 +96,8 @@ penalty_fields as (
             'fine_amount_10k_yuan', details ->> 'fine_amount_10k_yuan',
             'confiscated_amount_10k_yuan', details ->> 'confiscated_amount_10k_yuan',
             'suspended_license', details ->> 'suspended_license',
-            'decision_date', details ->> 'decision_date',
             'valid_until', details ->> 'valid_until',
-            'publicity_until', publicity_until::text,
-            'authority', details ->> 'authority',
-            'authority_uscc', details ->> 'authority_uscc',
-            'source_unit', details ->> 'source_unit',
-            'source_unit_uscc', details ->> 'source_unit_uscc'
+            'publicity_until', publicity_until::text
         ) as fields
     from records
     where record_kind = 'penalty'
@@ -139,7 +134,9 @@ payloads as (
         records.record_kind,
         records.record_key,
         coalesce(records.resolved_uscc, records.id_no_masked) as subject_code,
-        jsonb_strip_nulls(subject_fields.fields || kind_fields.fields) as payload,
+        jsonb_strip_nulls(
+            subject_fields.fields || coalesce(double_publicity_fields.fields, '{}') || kind_fields.fields
+        ) as payload,
         case when records.status in ('repaired', 'withdrawn') then 'withdraw' else 'upsert' end as action,
         sent.record_key is not null as was_sent,
         records.disclosure_class,
@@ -147,6 +144,7 @@ payloads as (
     from records
     inner join subject_fields on records.record_id = subject_fields.record_id
     inner join kind_fields on records.record_id = kind_fields.record_id
+    left join double_publicity_fields on records.record_id = double_publicity_fields.record_id
     left join sent
         on
             records.record_kind = sent.record_kind
