@@ -5,7 +5,9 @@
     no access to the marts tables themselves.
 
     A mart with a disclosure_class column shows no authorised-class (授权查询) rows in its view: those
-    come one subject at a time from the audited function analytics.authorised_credit_records.
+    come one subject at a time from the audited function analytics.authorised_credit_records. Columns a
+    mart lists in meta.authorised_columns (a subject's arrears, its logistics rating) are left out of
+    the view likewise; analytics.credit_archive_of returns them, audited.
 
     The view is dropped and made again rather than replaced: a rebuilt mart may have lost or reordered
     columns, which `create or replace view` refuses. Within dbt's transaction this happens before the
@@ -16,9 +18,14 @@
         database=this.database, schema='analytics', identifier=this.identifier, type='view'
     ) -%}
     {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list if execute else [] -%}
+    {%- set hidden = (model.config.meta or {}).authorised_columns or [] -%}
     drop view if exists {{ view }};
     create view {{ view }} with (security_barrier) as
-    select * from {{ this }}
+    select
+    {%- for column in columns if column not in hidden %}
+        {{ adapter.quote(column) }}{{ "," if not loop.last }}
+    {%- endfor %}
+    from {{ this }}
     {%- if 'disclosure_class' in columns %}
         where disclosure_class <> 'authorised'
     {%- endif %};

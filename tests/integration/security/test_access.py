@@ -43,9 +43,19 @@ def test_analyst_reads_every_mart_through_its_view(security_night):
         assert views == set(MARTS)
         for mart in MARTS:
             conn.execute(f"select * from analytics.{mart} limit 1")  # noqa: S608
-        [archive] = conn.execute("select uscc, utility_arrears_count from analytics.credit_archive where uscc = %s",
+        [archive] = conn.execute("select uscc from analytics.credit_archive where uscc = %s",
                                  (security_night.company,)).fetchall()
-        assert archive == (security_night.company, 1)  # the arrears count is an aggregate: fine to show
+        assert archive == (security_night.company,)
+        shown = {r[0] for r in conn.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'analytics' and table_name = 'credit_archive'")}
+        # a subject's arrears and logistics rating are 授权查询: only the audited lookup returns them
+        assert "credit_tier" in shown
+        assert not shown & {"utility_arrears_count", "current_arrears_yuan", "max_arrears_periods",
+                            "logistics_credit_rating"}
+        audited = conn.execute("select analytics.credit_archive_of(%s, 'loan review')",
+                               (security_night.company,)).fetchone()[0]
+        assert audited["utility_arrears_count"] == 1
 
 
 def test_authorised_records_are_not_in_the_plain_view(security_night, superuser):
