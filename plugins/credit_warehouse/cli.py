@@ -12,6 +12,8 @@ import logging
 import sys
 import traceback
 
+import psycopg
+
 from credit_warehouse.settings import ConfigurationError, state_dir
 
 COMMAND_MODULES = (
@@ -42,6 +44,14 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.handler(args) or 0)
     except ConfigurationError as error:
         print(f"credit-warehouse: {error}", file=sys.stderr)
+        return 2
+    except psycopg.OperationalError as error:
+        reason = str(error).strip().splitlines()[0]
+        print(
+            f"credit-warehouse: {args.command}: the warehouse database cannot be reached ({reason}); "
+            "check CREDIT_WAREHOUSE_DB_URL, or start the embedded server with `credit-warehouse db start`.",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print("credit-warehouse: interrupted", file=sys.stderr)
