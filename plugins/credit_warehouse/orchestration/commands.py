@@ -65,6 +65,16 @@ def _lint_sql(args: argparse.Namespace) -> int:
     ).returncode
 
 
+def _dbt(args: argparse.Namespace) -> int:
+    """Any dbt command against the warehouse as the transformer role (e.g. `docs serve`, `build -s ...`)."""
+    from credit_warehouse.transform.dbt import DBT_PROJECT_DIR, dbt_env
+
+    dbt = Path(sys.executable).with_name("dbt")
+    return subprocess.run(
+        [str(dbt), *args.dbt_args], cwd=DBT_PROJECT_DIR, env={**os.environ, **dbt_env()}, check=False
+    ).returncode
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     night = subparsers.add_parser(
         "night", help="run a whole night: generate feeds, load, gate, build marts, publish; print a summary"
@@ -82,6 +92,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     airflow = subparsers.add_parser("airflow", help="run the airflow CLI in the project's Airflow environment")
     airflow.add_argument("airflow_args", nargs=argparse.REMAINDER)
     airflow.set_defaults(handler=_airflow)
+
+    dbt = subparsers.add_parser("dbt", help="run dbt against the warehouse as the transformer role")
+    dbt.add_argument("dbt_args", nargs=argparse.REMAINDER)
+    dbt.set_defaults(handler=_dbt)
 
     lint = subparsers.add_parser("lint-sql", help="sqlfluff (dbt templater) over the dbt project")
     lint.add_argument("extra", nargs=argparse.REMAINDER)

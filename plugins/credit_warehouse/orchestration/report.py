@@ -65,7 +65,7 @@ def night_report(result: NightResult) -> str:
         f"  night log (Airflow task logs):  {result.log_file}",
         "  quarantined rows and reasons:   quarantine.<feed> in the warehouse (./cw db url --show-password)",
         f"  GX Data Docs:                   {state_dir() / 'data_docs' / 'index.html'}",
-        f"  dbt docs (analysts' manual):    {state_dir() / 'dbt_target'}  (dbt docs serve)",
+        "  dbt docs (analysts' manual):    ./cw dbt docs serve --port 8081",
         f"  alert mails:                    {state_dir() / 'mail' / result.day.isoformat()}",
     ]
     text = "\n".join(lines)
