@@ -54,9 +54,19 @@ def _failure_lines(result) -> list[str]:
     return lines
 
 
+def _late_lines(result) -> list[str]:
+    late = getattr(result, "late_reports", None) or {}
+    if not late:
+        return []
+    return [f"Late reports by department ({sum(late.values())} row(s) reported after the double-publicity "
+            "deadline in working days; accepted, published and counted in the timeliness indicator):",
+            *(f"- {department}: {count}" for department, count in late.items())]
+
+
 def batch_alert(result) -> Alert:
     """The alert of one gated batch (a quality.gate.GateResult)."""
-    verdict = "HELD" if result.held else "accepted with quarantined rows"
+    verdict = "HELD" if result.held else ("accepted with quarantined rows" if result.rows_quarantined
+                                          else "accepted")
     lines = [
         f"Feed: {result.feed}",
         f"Batch: {result.batch_id}",
@@ -66,9 +76,8 @@ def batch_alert(result) -> Alert:
         f"{result.rows_quarantined} quarantined ({result.failed_share:.1%}; threshold "
         f"{result.max_failed_share:.1%})",
         "",
-        "Failed expectations:",
-        *_failure_lines(result),
-        "",
+        *(["Failed expectations:", *_failure_lines(result), ""] if result.failed_expectations else []),
+        *([*_late_lines(result), ""] if getattr(result, "late_reports", None) else []),
         f"Quarantined rows: quarantine.{result.feed} where _batch_id = {result.batch_id}",
         f"Data Docs: {result.data_docs_path or '(not built)'}",
     ]
@@ -98,6 +107,7 @@ def digest_alert(results) -> Alert:
         lines.append(f"- {result.feed} batch {result.batch_id} ({result.logical_date}): {verdict}, "
                      f"{result.rows_quarantined}/{result.rows_received} quarantined")
         lines.extend("  " + line for line in _failure_lines(result))
+        lines.extend("  " + line for line in _late_lines(result))
         lines.append(f"  Data Docs: {result.data_docs_path or '(not built)'}")
     return Alert(
         kind="digest",

@@ -22,6 +22,9 @@ _RESIDENT_CHECK = "10X98765432"
 _HALF_WIDTH = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-"
 # full-width forms sit 0xFEE0 above ASCII; the ideographic space is U+3000
 _FULL_WIDTH = str.maketrans({**{chr(ord(c) + 0xFEE0): c for c in _HALF_WIDTH}, "\u3000": " "})
+# GB 32100 registration authority -> the organisation types it registers (as util.uscc_is_valid)
+USCC_TYPES = {"1": "1239", "2": "19", "3": "123459", "4": "19", "5": "1239", "6": "129", "7": "129", "8": "19",
+              "9": "123", "A": "19", "N": "1239", "Y": "1"}
 _RESIDENT_ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])([1-9]\d{5})(\d{8})(\d{3})([0-9Xx])(?![0-9A-Za-z])")
 
 
@@ -62,6 +65,8 @@ def make_uscc(authority: str, org_type: str, division_code: str, org_code_first8
 def is_valid_uscc(code: str | None) -> bool:
     if not code or not re.fullmatch(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}", code):
         return False
+    if code[1] not in USCC_TYPES.get(code[0], ""):
+        return False
     return uscc_check_char(code[:17]) == code[17] and is_valid_org_code(code[8:17])
 
 
@@ -75,12 +80,15 @@ def make_resident_id(division_code: str, birth_date: date, sequence: int) -> str
     return first17 + resident_id_check_char(first17)
 
 
-def is_valid_resident_id(id_no: str | None) -> bool:
+def is_valid_resident_id(id_no: str | None, as_of: date | None = None) -> bool:
+    """Check digit and a real birth date, from 1900 and, with ``as_of``, not after it."""
     if not id_no or not re.fullmatch(r"[1-9]\d{16}[0-9X]", id_no):
         return False
     try:
         born = date(int(id_no[6:10]), int(id_no[10:12]), int(id_no[12:14]))
     except ValueError:
+        return False
+    if as_of is not None and born > as_of:
         return False
     return born.year >= 1900 and resident_id_check_char(id_no[:17]) == id_no[17]
 

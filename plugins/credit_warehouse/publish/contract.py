@@ -158,22 +158,46 @@ def check_staged_rows(max_outbox_id: int) -> tuple[int, dict[int, list[ContractF
     asset = source.add_query_asset(name="publish_outbox_staged", query=query)
     batch = asset.add_batch_definition_whole_table("staged").get_batch()
     suite = context.suites.add(build_suite(gx, definition))
-    result = batch.validate(
-        suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["outbox_id"]}
-    )
+    # GX caps the failing-row list of SQL validations at partial_unexpected_count (20 by default), even
+    # in COMPLETE: ask for every row, then check each list is as long as the count GX reports
+    result = batch.validate(suite, result_format={
+        "result_format": "COMPLETE", "unexpected_index_column_names": ["outbox_id"],
+        "partial_unexpected_count": checked,
+    })
+    return checked, verdicts(definition, result.results)
+
+
+class ContractIncomplete(RuntimeError):
+    """The contract gave no full verdict (an expectation errored, was cut short or is missing): every
+    staged row stays held, none is claimable."""
+
+
+def verdicts(definition: dict, results) -> dict[int, list[ContractFailure]]:
+    """Per outbox row, every expectation it failed; ContractIncomplete unless every expectation ran in full."""
+    if len(results) != len(definition["expectations"]):
+        raise ContractIncomplete(
+            f"publish contract: {len(results)} of {len(definition['expectations'])} expectations reported a "
+            "verdict; every staged record stays held."
+        )
     failures: dict[int, list[ContractFailure]] = {}
-    for outcome in result.results:
-        if outcome.success:
-            continue
+    for outcome in results:
         config = outcome.expectation_config
         column = config.kwargs["column"]
         meta = config.meta or {}
-        if outcome.exception_info and outcome.exception_info.get("raised_exception"):
-            raise RuntimeError(
-                f"publish contract expectation {config.type} on {column} could not run: "
-                f"{outcome.exception_info.get('exception_message')}"
+        if outcome.exception_info and _raised(outcome.exception_info):
+            raise ContractIncomplete(
+                f"publish contract expectation {config.type} on {column} could not run; every staged record "
+                "stays held."
             )
-        for row in outcome.result.get("unexpected_index_list") or []:
+        details = outcome.result or {}
+        count = details.get("unexpected_count")
+        rows = details.get("unexpected_index_list") or []
+        if count is None or len(rows) != count or (count > 0) == bool(outcome.success):
+            raise ContractIncomplete(
+                f"publish contract expectation {config.type} on {column} reported {count} failing row(s) but "
+                f"listed {len(rows)}; every staged record stays held."
+            )
+        for row in rows:
             failures.setdefault(int(row["outbox_id"]), []).append(
                 ContractFailure(
                     expectation=config.type,
@@ -183,4 +207,11 @@ def check_staged_rows(max_outbox_id: int) -> tuple[int, dict[int, list[ContractF
                     value=_masked(row.get(column)),
                 )
             )
-    return checked, failures
+    return failures
+
+
+def _raised(info: dict) -> bool:
+    """GX reports a failed metric either flat or keyed by metric id."""
+    if "raised_exception" in info:
+        return bool(info["raised_exception"])
+    return any(_raised(value) for value in info.values() if isinstance(value, dict))

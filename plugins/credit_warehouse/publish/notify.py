@@ -50,7 +50,15 @@ def alert_held_records(source: str, records: Sequence[HeldRecord]) -> None:
     _dispatch(title, lines, sorted({FEED_OF_KIND[r.record_kind] for r in records}))
 
 
-def _dispatch(title: str, lines: list[str], feeds: list[str]) -> None:
+def alert_contract_incomplete(reason: str) -> None:
+    """The contract could not give every staged record a verdict: nothing is pushed until it can."""
+    log.error(reason)
+    _dispatch("publish contract gave no full verdict: nothing is pushed", [
+        reason, "No staged record is claimable until the contract runs in full; staging again retries it."
+    ], sorted(set(FEED_OF_KIND.values())), severity="error")
+
+
+def _dispatch(title: str, lines: list[str], feeds: list[str], severity: str = "warning") -> None:
     # imported here: the alerts package pulls in the feed registry and mail code, which pushing does not need
     from credit_warehouse.alerts.message import Alert
     from credit_warehouse.alerts.notify import dispatch
@@ -63,5 +71,5 @@ def _dispatch(title: str, lines: list[str], feeds: list[str]) -> None:
     webhooks = any("webhook" in feed.alerts.channels for feed in chosen)
     # 'digest': one message covering many records (ops.alert_log knows batch, digest and task_failure)
     alert = Alert(kind="digest", title=title, lines=lines, feed=feeds[0] if len(feeds) == 1 else None,
-                  severity="warning")
+                  severity=severity)
     dispatch(alert, recipients, webhooks)

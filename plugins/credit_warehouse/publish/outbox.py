@@ -22,7 +22,7 @@ from psycopg.rows import dict_row
 
 from credit_warehouse.publish import contract
 from credit_warehouse.publish.client import RecordReceipt
-from credit_warehouse.publish.notify import HeldRecord, alert_held_records
+from credit_warehouse.publish.notify import HeldRecord, alert_contract_incomplete, alert_held_records
 from credit_warehouse.settings import database_url
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,12 @@ def stage_outbox_detailed() -> StageResult:
             with conn.transaction():
                 staged = conn.execute(_STAGE_SQL).rowcount
             max_id = conn.execute("select coalesce(max(outbox_id), 0) from ops.publish_outbox").fetchone()[0]
-            checked, failures = contract.check_staged_rows(max_id)
+            try:
+                checked, failures = contract.check_staged_rows(max_id)
+            except contract.ContractIncomplete as exc:
+                # fail closed: no row gets a verdict, so none is claimable; the monitors hear why
+                alert_contract_incomplete(str(exc))
+                raise
             released, newly_held = _apply_verdicts(conn, max_id, failures)
         finally:
             conn.execute("select pg_advisory_unlock(hashtext(%s))", (STAGE_LOCK,))

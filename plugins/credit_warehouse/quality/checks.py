@@ -16,6 +16,7 @@ from psycopg import sql
 
 from credit_warehouse.feeds.registry import Feed
 from credit_warehouse.quality.suites import IDENTIFIER_FORMS, Check, Rule, Suite
+from credit_warehouse.settings import ConfigurationError
 
 # an ID-shaped run of digits inside free text: keep first 6 and last 4, as mask_resident_id does
 _ID_IN_TEXT = sql.SQL(r"'([1-9][0-9]{{5}})[0-9]{{8}}([0-9]{{3}}[0-9Xx])'").format()
@@ -23,7 +24,7 @@ _NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
 _FORM_NAMES = {
     "uscc": "a valid USCC (GB 32100 check character and embedded organisation code)",
     "org_code": "a valid organisation code (GB 11714 check character)",
-    "resident_id": "a valid resident ID (GB 11643 check digit and birth date)",
+    "resident_id": "a valid resident ID (GB 11643 check digit, a birth date not after the delivery date)",
     "resident_id_masked": "a masked resident ID as courts publish it",
 }
 
@@ -58,6 +59,7 @@ class _Compiler:
         self.suite = suite
         self.logical_date = sql.Literal(logical_date)
         self.batch_id = batch_id
+        self.exclusion_columns: list[str] = []
         self.checks: list[tuple[str, str | None, sql.Composable, sql.Composable, str, bool]] = []
 
     def shown(self, column: str) -> sql.Composable:
@@ -134,7 +136,8 @@ class _Compiler:
         accept = spec["accept"]
         name = f"{accept[0]}_valid" if len(accept) == 1 else "identifier_valid"
         for column in spec["columns"]:
-            valid = sql.SQL(" or ").join(IDENTIFIER_FORMS[form].format(v=sql.Identifier(column)) for form in accept)
+            valid = sql.SQL(" or ").join(IDENTIFIER_FORMS[form].format(v=sql.Identifier(column), d=self.logical_date)
+                                         for form in accept)
             condition = sql.SQL("{} and {} and not ({})").format(_present(column), _when(spec.get("when")), valid)
             self.add(name, column, condition, "is not " + " nor ".join(_FORM_NAMES[f] for f in accept))
 
@@ -154,18 +157,8 @@ class _Compiler:
             self.add("date_not_before", column, sql.SQL("{} < {} and {}").format(parsed, minimum, real),
                      f"date before {earliest:%Y-%m-%d}")
 
-    def _timeliness(self, spec):
-        column, limit = spec["column"], spec["max_working_days"]
-        # working days are non-increasing in the start date: every date up to the latest late one
-        # is late, so util.working_days_between runs a few dozen times per batch, not per row
-        latest_late = sql.SQL(
-            "(select max(cal.calendar_date) from ref.cn_working_calendar as cal "
-            "where cal.calendar_date between {ld} - {span} and {ld} "
-            "and util.working_days_between(cal.calendar_date, {ld}) > {limit})"
-        ).format(ld=self.logical_date, span=sql.Literal(limit * 3 + 30), limit=sql.Literal(limit))
-        self.add("reported_within_working_days", column,
-                 sql.SQL("util.parse_cn_date({}) <= {}").format(sql.Identifier(column), latest_late),
-                 f"reported more than {limit} working days after the decision (official calendar)")
+    def _timeliness(self, spec):  # a measure, not a check: see late_reports_query
+        pass
 
     def _amount(self, spec):
         unit = spec.get("unit", "")
@@ -184,14 +177,36 @@ class _Compiler:
                 self.add("amount_unit", column, sql.SQL("{} > {}").format(number, sql.Literal(spec["max"])),
                          f"above {spec['max']} {unit}: implausible, probably entered in the wrong unit".strip())
 
-    def _legal_exclusion(self, spec):
+    def _penalty_categories(self, spec):
         for column in spec["columns"]:
-            hit = sql.SQL("strpos({}, x.keyword) > 0").format(sql.Identifier(column))
-            self.add("legal_exclusion", column,
-                     sql.SQL("exists (select 1 from ref.legal_exclusion as x where {})").format(hit),
+            codes = sql.SQL("util.penalty_category_codes({})").format(sql.Identifier(column))
+            self.add("penalty_category_valid", column, sql.SQL(
+                "{} and not ({} <@ array(select c.category_code::text from ref.penalty_category as c))"
+            ).format(_present(column), codes),
+                "not penalty categories: codes 01-14 or their names (ref.penalty_category), any separator")
+
+    def _fine_in_text(self, spec):
+        column = spec["column"]
+        amount = sql.SQL("(case when {t} ~ {re} then {t}::numeric end)").format(
+            t=_trimmed(column), re=sql.Literal(_NUMBER))
+        for text_column in spec["text_columns"]:
+            stated = sql.SQL("util.fine_yuan_stated({})").format(sql.Identifier(text_column))
+            self.add("fine_matches_text", column, sql.SQL("abs({} * 10000 - {}) >= 1").format(amount, stated),
+                     f"disagrees with the fine stated in {text_column} (the column is in 万元)",
+                     value=sql.SQL(
+                         "{col} || ' 万元 in {c}, ' || {stated} || ' 元 in {t}' || case when {amount} = {stated} "
+                         "then ' (entered in yuan: 10,000 times too large)' else '' end"
+                     ).format(col=_trimmed(column), stated=stated, amount=amount,
+                              c=sql.SQL(column), t=sql.SQL(text_column)))
+
+    def _legal_exclusion(self, spec):
+        # the columns come from ref.legal_exclusion_scope, the patterns from ref.legal_exclusion
+        for column in self.exclusion_columns:
+            matter = sql.SQL("util.legal_exclusion_matter({})").format(sql.Identifier(column))
+            self.add("legal_exclusion", column, sql.SQL("{} is not null").format(matter),
                      "a matter the law excludes from credit records (法定排除事项)",
-                     value=sql.SQL("(select string_agg(x.keyword || '：' || coalesce(x.reason, ''), '；' "
-                                   "order by x.keyword) from ref.legal_exclusion as x where {})").format(hit))
+                     value=sql.SQL("(select x.matter_name || '：' || x.reason from ref.legal_exclusion as x "
+                                   "where x.matter_code = {})").format(matter))
 
     def _unique_key(self, spec):
         key = ",".join(self.feed.business_key)
@@ -285,6 +300,8 @@ def compile_checks(feed: Feed, suite: Suite, logical_date: date, batch_id: int,
                    conn: psycopg.Connection) -> list[Check]:
     """Every row-level check of a feed's batch, as SQL text (rendered with ``conn``'s quoting)."""
     compiler = _Compiler(feed, suite, logical_date, batch_id)
+    if any(r.kind == "legal_exclusion" for r in suite.rules):
+        compiler.exclusion_columns = exclusion_columns(feed, conn)
     extra_required = [c for r in suite.rules if r.kind == "required" for c in r.spec["columns"]]
     compiler.registry_rules(extra_required)
     for rule in suite.rules:
@@ -296,6 +313,42 @@ def compile_checks(feed: Feed, suite: Suite, logical_date: date, batch_id: int,
               query=gx_query(_unexpected_rows_query(condition, value, needs_key, keyed), conn))
         for name, column, condition, value, message, needs_key in compiler.checks
     ]
+
+
+def late_reports_query(feed: Feed, suite: Suite, logical_date: date, batch_id: int) -> sql.Composed | None:
+    """Accepted rows of the batch reported more than the suite's working days after their decision, counted
+    per reporting department (the platform measures timeliness; a late report is still a record)."""
+    rule = next((r for r in suite.rules if r.kind == "timeliness"), None)
+    if rule is None:
+        return None
+    day = sql.Literal(logical_date)
+    limit = rule.spec["max_working_days"]
+    # working days are non-increasing in the start date: every date up to the latest late one is late,
+    # so util.working_days_between runs a few dozen times per batch, not per row
+    latest_late = sql.SQL(
+        "(select max(cal.calendar_date) from ref.cn_working_calendar as cal "
+        "where cal.calendar_date between {day} - {span} and {day} "
+        "and util.working_days_between(cal.calendar_date, {day}) > {limit})"
+    ).format(day=day, span=sql.Literal(limit * 3 + 30), limit=sql.Literal(limit))
+    return sql.SQL(
+        "select coalesce(util.null_if_placeholder(r.{department}), '(not stated)') as department, count(*) "
+        "from {raw} as r where r._batch_id = {batch} and util.parse_cn_date(r.{decided}) <= {latest_late} "
+        "and not exists (select 1 from {quarantine} as q where q._batch_id = r._batch_id "
+        "and q._row_number = r._row_number) group by 1 order by 2 desc, 1"
+    ).format(department=sql.Identifier(rule.spec["department_column"]), raw=sql.Identifier("raw", feed.raw_table),
+             batch=sql.Literal(batch_id), decided=sql.Identifier(rule.spec["column"]), latest_late=latest_late,
+             quarantine=sql.Identifier("quarantine", feed.raw_table))
+
+
+def exclusion_columns(feed: Feed, conn: psycopg.Connection) -> list[str]:
+    """The feed's columns that ref.legal_exclusion_scope says name a record's matter."""
+    rows = conn.execute("select column_name from ref.legal_exclusion_scope where feed = %s order by column_name",
+                        (feed.name,)).fetchall()
+    unknown = sorted({r[0] for r in rows} - set(feed.column_names))
+    if unknown:
+        raise ConfigurationError(f"feed {feed.name}: ref.legal_exclusion_scope names column {unknown[0]!r}, "
+                                 "which the feed does not have; fix the legal_exclusion_scope seed.")
+    return [r[0] for r in rows]
 
 
 def across_batches(suite: Suite) -> bool:

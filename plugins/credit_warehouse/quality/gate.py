@@ -62,6 +62,8 @@ class GateResult:
     suite_version: str = ""
     held_reason: str | None = None
     superseded: list[int] = field(default_factory=list)
+    # double publicity reported after its deadline, per reporting department: accepted, counted, alerted
+    late_reports: dict[str, int] = field(default_factory=dict)
 
     @property
     def held(self) -> bool:
@@ -69,8 +71,8 @@ class GateResult:
 
     @property
     def needs_alert(self) -> bool:
-        """A held batch or one with quarantined rows tells the monitors."""
-        return self.held or self.rows_quarantined > 0 or self.schema_failed
+        """A held batch, one with quarantined rows or one with late reports tells the monitors."""
+        return self.held or self.rows_quarantined > 0 or self.schema_failed or bool(self.late_reports)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -100,7 +102,9 @@ def _batch_row(conn: psycopg.Connection, feed: Feed, batch_id: int) -> tuple[dat
 
 def _check_references(conn: psycopg.Connection, feed: Feed, suite: Suite, logical_date: date) -> None:
     """The reference tables the suite reads exist (and the calendar covers the date) before data is read."""
-    needed = {"legal_exclusion"} if any(r.kind == "legal_exclusion" for r in suite.rules) else set()
+    needed = set()
+    if any(r.kind == "legal_exclusion" for r in suite.rules):
+        needed |= {"legal_exclusion", "legal_exclusion_scope"}
     needed |= {r.spec["ref_table"] for r in suite.rules if r.kind == "in_ref"}
     timely = any(r.kind == "timeliness" for r in suite.rules)
     if timely:
@@ -197,6 +201,8 @@ def _gate(conn: psycopg.Connection, feed: Feed, suite: Suite, batch_id: int, sta
         (batch_id,),
     ).fetchone()[0]
     counts = quarantine.reason_counts(conn, feed, batch_id)
+    late_query = checks_module.late_reports_query(feed, suite, logical_date, batch_id)
+    late_reports = dict(conn.execute(late_query).fetchall()) if late_query else {}
 
     failed: list[FailedExpectation] = []
     for outcome in validation.outcomes:
@@ -228,17 +234,19 @@ def _gate(conn: psycopg.Connection, feed: Feed, suite: Suite, batch_id: int, sta
     conn.execute(
         "insert into ops.gate_result (batch_id, feed, logical_date, suite_name, suite_version, status, "
         "rows_received, rows_accepted, rows_quarantined, failed_share, schema_failed, failed_expectations, "
-        "data_docs_path, seconds, gated_at) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, now()) "
+        "data_docs_path, seconds, late_reports, gated_at) "
+        "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, now()) "
         "on conflict (batch_id) do update set status = excluded.status, suite_version = excluded.suite_version, "
         "rows_received = excluded.rows_received, rows_accepted = excluded.rows_accepted, "
         "rows_quarantined = excluded.rows_quarantined, failed_share = excluded.failed_share, "
         "schema_failed = excluded.schema_failed, failed_expectations = excluded.failed_expectations, "
-        "data_docs_path = excluded.data_docs_path, seconds = excluded.seconds, gated_at = now()",
+        "data_docs_path = excluded.data_docs_path, seconds = excluded.seconds, late_reports = excluded.late_reports, "
+        "gated_at = now()",
         (batch_id, feed.name, logical_date, suite.name, suite.version, status, received, accepted_rows, quarantined,
          share, bool(schema_failures),
          json.dumps([{"expectation": f.expectation, "column": f.column, "count": f.count, "schema": f.schema}
                      for f in failed], ensure_ascii=False),
-         validation.data_docs_path, seconds),
+         validation.data_docs_path, seconds, json.dumps(late_reports, ensure_ascii=False)),
     )
     conn.commit()
     return GateResult(
@@ -246,7 +254,7 @@ def _gate(conn: psycopg.Connection, feed: Feed, suite: Suite, batch_id: int, sta
         rows_accepted=accepted_rows, rows_quarantined=quarantined, failed_share=share,
         max_failed_share=feed.gate.max_failed_share, schema_failed=bool(schema_failures),
         failed_expectations=failed, data_docs_path=validation.data_docs_path, seconds=seconds,
-        suite_version=suite.version, held_reason=held_reason, superseded=superseded,
+        suite_version=suite.version, held_reason=held_reason, superseded=superseded, late_reports=late_reports,
     )
 
 
@@ -255,7 +263,8 @@ def night_results(logical_date: date) -> list[GateResult]:
     with _connect() as conn:
         rows = conn.execute(
             "select g.feed, g.batch_id, g.status, g.rows_received, g.rows_accepted, g.rows_quarantined, "
-            "g.failed_share, g.schema_failed, g.failed_expectations, g.data_docs_path, g.seconds, g.suite_version "
+            "g.failed_share, g.schema_failed, g.failed_expectations, g.data_docs_path, g.seconds, g.suite_version, "
+            "g.late_reports "
             "from ops.gate_result as g join ops.load_batch as b using (batch_id) "
             "where g.logical_date = %s and b.status in ('accepted', 'rejected', 'published') "
             "order by g.feed, g.batch_id",
@@ -270,8 +279,8 @@ def night_results(logical_date: date) -> list[GateResult]:
                 FailedExpectation(f["expectation"], f.get("column"), "", f["count"], f.get("schema", False))
                 for f in failed
             ],
-            data_docs_path=docs, seconds=float(seconds), suite_version=version,
+            data_docs_path=docs, seconds=float(seconds), suite_version=version, late_reports=late,
         )
         for feed, batch_id, status, received, accepted, quarantined, share, schema_failed, failed, docs, seconds,
-        version in rows
+        version, late in rows
     ]

@@ -28,8 +28,8 @@ IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 IDENTIFIER_FORMS = {
     "uscc": sql.SQL("util.uscc_is_valid(util.normalize_code({v}))"),
     "org_code": sql.SQL("util.org_code_is_valid(util.normalize_code({v}))"),
-    # a vault token replaced a number that was valid when loaded (security/vault.py)
-    "resident_id": sql.SQL("(util.is_vault_token({v}) or util.resident_id_is_valid(util.normalize_code({v})))"),
+    # a vault token replaced a number that was valid on the delivery date {d} when loaded (security/vault.py)
+    "resident_id": sql.SQL("(util.is_vault_token({v}) or util.resident_id_is_valid(util.normalize_code({v}), {d}))"),
     "resident_id_masked": sql.SQL("coalesce(util.resident_id_is_masked(util.normalize_code({v})), false)"),
 }
 
@@ -42,9 +42,12 @@ _RULE_KEYS: dict[str, tuple[set[str], set[str]]] = {
     "pattern": ({"column", "regex"}, {"message"}),
     "identifier": ({"columns", "accept"}, {"when"}),
     "date": ({"columns"}, {"not_future", "min", "placeholders"}),
-    "timeliness": ({"column", "max_working_days"}, set()),
+    # measured, never enforced: late reports are accepted, counted per department and alerted
+    "timeliness": ({"column", "max_working_days", "department_column"}, set()),
     "amount": ({"columns"}, {"min", "max", "unit", "integer"}),
-    "legal_exclusion": ({"columns"}, set()),
+    "penalty_categories": ({"columns"}, set()),
+    "fine_in_text": ({"column", "text_columns"}, set()),
+    "legal_exclusion": (set(), set()),  # patterns and columns: ref.legal_exclusion and _scope
     "unique_key": (set(), {"across_batches"}),
 }
 _SUITE_KEYS = {"name", "feed", "version", "description", "personal_columns", "expectations"}
@@ -163,13 +166,15 @@ def parse_suite(feed: Feed, document: Any, path: Path) -> Suite:
 
 def _check_rule(kind: str, spec: dict, where: str, column, fail) -> None:
     """Shape checks of one rule; ``column`` raises for a name the feed lacks."""
-    if "columns" in spec:
-        if not isinstance(spec["columns"], list) or not spec["columns"]:
-            raise fail(where, "'columns' must be a non-empty list")
-        for name in spec["columns"]:
-            column(name, where)
-    if "column" in spec:
-        column(spec["column"], where)
+    for key in ("columns", "text_columns"):
+        if key in spec:
+            if not isinstance(spec[key], list) or not spec[key]:
+                raise fail(where, f"{key!r} must be a non-empty list")
+            for name in spec[key]:
+                column(name, where)
+    for key in ("column", "department_column"):
+        if key in spec:
+            column(spec[key], where)
     if "when" in spec:
         when = spec["when"]
         if not isinstance(when, dict) or set(when) - {"column", "in", "matches"} or "column" not in when:

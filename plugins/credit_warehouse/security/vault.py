@@ -1,9 +1,10 @@
 """The resident-ID vault: numbers kept encrypted in one restricted table, tokens everywhere else.
 
-A gated batch is tokenised in one transaction: each distinct checksum-valid resident-ID number in
-its personal-ID columns is encrypted into vault.resident_id (AES-256-GCM, key from the environment)
-and replaced, in raw and quarantine, by "<masked>#<person key>". The person key is an HMAC-SHA256
-of the normalised number under its own secret, so a person's records still join up downstream.
+A loaded batch is tokenised in its load transaction: each distinct resident-ID number in its
+personal-ID columns that is valid on the delivery date (check digit, a birth date not after it) is
+encrypted into vault.resident_id (AES-256-GCM, key from the environment) and replaced, in raw, by
+"<masked>#<person key>". The person key is an HMAC-SHA256 of the normalised number under its own
+secret, so a person's records still join up downstream.
 """
 
 from __future__ import annotations
@@ -59,9 +60,10 @@ def tokenise_batch(conn: psycopg.Connection, feed: str, batch_id: int, columns: 
         rows = conn.execute(
             sql.SQL(
                 "select distinct {col} from {table} where _batch_id = %s "
-                "and util.resident_id_is_valid(util.normalize_code({col}))"
+                "and util.resident_id_is_valid(util.normalize_code({col}), "
+                "(select b.logical_date from ops.load_batch as b where b.batch_id = %s))"
             ).format(col=sql.Identifier(column), table=table),
-            (batch_id,),
+            (batch_id, batch_id),
         ).fetchall()
         found |= {row[0] for row in rows}
     if not found:

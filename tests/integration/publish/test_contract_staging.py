@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pytest
+
 from credit_warehouse.devtools.smtp_sink import start_smtp_sink
 from credit_warehouse.identifiers import make_resident_id
 from credit_warehouse.publish import signing
@@ -68,3 +70,65 @@ def test_only_contract_passing_records_are_released_and_the_rest_wait_for_correc
     assert conn.execute(
         "select resolved_at is not null from ops.publish_contract_failure where record_key = 'license-20'"
     ).fetchone()[0]
+
+
+def test_every_failing_row_is_held_however_many(put_records, clean_publish, kit, monkeypatch, tmp_path):
+    """GX lists at most 20 failing rows of a SQL validation unless asked for all: 1,200 must all be held."""
+    mail = start_smtp_sink(folder=tmp_path)
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_ALERTS", mail.url)
+    bad = [kit.record("license", n, status="0") for n in range(1, 1201)]
+    good = [kit.record("license", n) for n in range(2001, 2031)]
+    put_records(bad + good)
+
+    result = stage_outbox_detailed()
+
+    mail.stop()
+    assert (result.checked, result.released, result.held) == (1230, 30, 1200)
+    assert kit.outbox_counts(clean_publish) == {"pending": 30, "failed": 1200}
+    passed = {r[0] for r in clean_publish.execute(
+        "select record_key from ops.publish_outbox where contract_passed").fetchall()}
+    assert passed == {f"license-{n}" for n in range(2001, 2031)}
+    assert clean_publish.execute("select count(*) from ops.publish_contract_failure").fetchone()[0] == 1200
+
+
+def test_a_contract_that_cannot_run_in_full_holds_every_staged_row(put_records, clean_publish, kit, monkeypatch,
+                                                                     tmp_path):
+    from credit_warehouse.publish import contract
+
+    mail = start_smtp_sink(folder=tmp_path)
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_ALERTS", mail.url)
+    definition = json.loads(json.dumps(contract.load_suite_definition()))
+    # an expectation on a payload field that the regex engine cannot compile: GX reports an exception
+    definition["expectations"].append({"type": "expect_column_values_to_match_regex",
+                                       "kwargs": {"column": "content", "regex": "(unclosed"}})
+    monkeypatch.setattr(contract, "load_suite_definition", lambda: definition)
+    put_records([kit.record("license", n) for n in range(1, 6)])
+
+    with pytest.raises(contract.ContractIncomplete, match="could not run"):
+        stage_outbox_detailed()
+
+    mail.stop()
+    assert clean_publish.execute(
+        "select count(*) filter (where contract_passed is null), count(*) from ops.publish_outbox"
+    ).fetchone() == (5, 5)
+    assert any("no full verdict" in m["Subject"] for m in mail.messages)
+
+
+def test_verdicts_refuse_a_cut_short_or_missing_result():
+    from types import SimpleNamespace
+
+    from credit_warehouse.publish import contract
+
+    definition = {"expectations": [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "uscc"}}]}
+    config = SimpleNamespace(type="expect_column_values_to_not_be_null", kwargs={"column": "uscc"}, meta={})
+
+    def outcome(count, listed):
+        return SimpleNamespace(expectation_config=config, success=count == 0, exception_info=None,
+                               result={"unexpected_count": count,
+                                       "unexpected_index_list": [{"outbox_id": i, "uscc": None} for i in listed]})
+
+    assert set(contract.verdicts(definition, [outcome(3, [1, 2, 3])])) == {1, 2, 3}
+    with pytest.raises(contract.ContractIncomplete, match="reported 30 failing row"):
+        contract.verdicts(definition, [outcome(30, range(20))])
+    with pytest.raises(contract.ContractIncomplete, match="0 of 1 expectations"):
+        contract.verdicts(definition, [])

@@ -31,6 +31,10 @@ def resident_id(n: int) -> str:
     return make_resident_id("370102", date(1980, 1, 1 + n % 28), n % 1000)
 
 
+def resident_id_born(born: date) -> str:
+    return make_resident_id("370102", born, 1)
+
+
 def penalty_row(n: int, **overrides) -> dict:
     row = {
         "subject_name": f"济南测试企业{n}有限公司", "subject_category": "法人及非法人组织", "uscc": uscc(n),
@@ -68,4 +72,5 @@ def deliver(feed_name: str, rows: list[dict], logical_date: date = LOGICAL_DATE,
 def kit(gate_ready: str) -> SimpleNamespace:
     """The helpers above, for tests (pytest's importlib mode keeps conftest modules unimportable)."""
     return SimpleNamespace(deliver=deliver, penalty_row=penalty_row, uscc=uscc, resident_id=resident_id,
+                           resident_id_born=resident_id_born,
                            logical_date=LOGICAL_DATE, database=gate_ready)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import psycopg
 import pytest
@@ -35,7 +36,7 @@ def test_every_kind_of_dirt_is_quarantined_with_its_reason(kit):
     dirt = {  # row number -> (changes, expected (expectation, column))
         401: ({"violation_facts": "暂无"}, ("required", "violation_facts")),
         402: ({"subject_category": "企业"}, ("code_table", "subject_category")),
-        403: ({"penalty_categories": "02,99"}, ("code_table", "penalty_categories")),
+        403: ({"penalty_categories": "02,99"}, ("penalty_category_valid", "penalty_categories")),
         404: ({"uscc": kit.uscc(404)[:-1] + ("1" if kit.uscc(404)[-1] != "1" else "2")}, ("uscc_valid", "uscc")),
         405: ({"org_code": "12345678-0"}, ("identifier_valid", "org_code")),
         406: ({"subject_category": "自然人", "uscc": None, "person_id_no": full_id[:-1] + "0" if full_id[-1] != "0"
@@ -43,7 +44,8 @@ def test_every_kind_of_dirt_is_quarantined_with_its_reason(kit):
         407: ({"decision_date": "2024年13月45日"}, ("date_parseable", "decision_date")),
         408: ({"decision_date": "2024-07-11"}, ("date_not_future", "decision_date")),
         409: ({"decision_date": "1948-12-31"}, ("date_not_before", "decision_date")),
-        410: ({"decision_date": "20240620"}, ("reported_within_working_days", "decision_date")),
+        410: ({"subject_category": "自然人", "uscc": None, "person_id_no": kit.resident_id_born(date(2024, 7, 11))},
+              ("resident_id_valid", "person_id_no")),
         411: ({"fine_amount_10k_yuan": "两千元"}, ("amount_numeric", "fine_amount_10k_yuan")),
         412: ({"fine_amount_10k_yuan": "-0.5"}, ("amount_min", "fine_amount_10k_yuan")),
         413: ({"fine_amount_10k_yuan": "20000"}, ("amount_unit", "fine_amount_10k_yuan")),
@@ -52,10 +54,22 @@ def test_every_kind_of_dirt_is_quarantined_with_its_reason(kit):
         416: ({"violation_facts": f"当事人{full_id}" + "违" * 4000}, ("max_length", "violation_facts")),
         417: ({"subject_category": "自然人", "uscc": None}, ("required_when", "person_id_no")),
     }
+    lawful = {  # real phrasings that must pass
+        420: {"decision_date": "20240620", "authority": "济南市城市管理局"},  # late: accepted and counted
+        421: {"penalty_categories": "01 02"},
+        422: {"penalty_categories": "警告、法律、行政法规规定的其他行政处罚"},
+        423: {"penalty_content": "警告，罚款人民币2000元", "fine_amount_10k_yuan": "0.2"},
+        424: {"violation_facts": "济宁市信访局办公楼消防设施未保持完好有效"},
+    }
     for number, (changes, _) in sorted(dirt.items()):
         rows.append(kit.penalty_row(number, **changes))
     # a row failing twice carries both reasons
     rows.append(kit.penalty_row(418, uscc="BAD", violation_type="拆迁纠纷"))
+    # a fine sent in yuan in the 万元 column, its text stating the yuan
+    dirt[419] = ({"penalty_content": "警告，罚款人民币2000元", "fine_amount_10k_yuan": "2000"},
+                 ("fine_matches_text", "fine_amount_10k_yuan"))
+    rows.append(kit.penalty_row(419, **dirt[419][0]))
+    rows += [kit.penalty_row(number, **changes) for number, changes in sorted(lawful.items())]
     batch_id = kit.deliver("dept_penalty", rows)
 
     result = gate_batch("dept_penalty", batch_id, alert=False)
@@ -69,13 +83,17 @@ def test_every_kind_of_dirt_is_quarantined_with_its_reason(kit):
     assert set(quarantined) == {*dirt, 418}, "clean rows must not be quarantined"
     legal = next(r for r in quarantined[415] if r["expectation"] == "legal_exclusion")
     assert legal["value"].startswith("闯红灯")
+    unit = next(r for r in quarantined[419] if r["expectation"] == "fine_matches_text")
+    assert unit["value"] == "2000 万元 in fine_amount_10k_yuan, 2000 元 in penalty_content (entered in yuan: 10,000 " \
+        "times too large)"
+    assert result.late_reports == {"济南市城市管理局": 1}
 
     # reconciliation, in the result and the ledger
     assert result.status == "accepted"
-    assert result.rows_received == 418 == result.rows_accepted + result.rows_quarantined
+    assert result.rows_received == 424 == result.rows_accepted + result.rows_quarantined
     assert result.rows_quarantined == len(dirt) + 1
     status, received, accepted, in_quarantine, _ = _ledger(batch_id)
-    assert (status, received, accepted, in_quarantine) == ("accepted", 418, 400, 18)
+    assert (status, received, accepted, in_quarantine) == ("accepted", 424, 405, 19)
     counts = {(f.expectation, f.column): f.count for f in result.failed_expectations}
     assert counts[("business_key_unique", "decision_doc_no,authority")] == 1
 
@@ -84,7 +102,7 @@ def test_every_kind_of_dirt_is_quarantined_with_its_reason(kit):
     assert full_id[:6] + "********" + full_id[-4:] in json.dumps(quarantined[416], ensure_ascii=False)
     assert result.data_docs_path and result.data_docs_path.endswith(".html")
     docs = open(result.data_docs_path, encoding="utf-8").read()
-    assert "reported_within_working_days" in docs or "working days" in docs
+    assert "fine_matches_text" in docs or "stated in penalty_content" in docs
     assert find_resident_ids() == []
 
 

@@ -3,6 +3,7 @@ our Python twins and python-stdnum as a second opinion."""
 
 import random
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from stdnum.cn import ric, uscc
@@ -95,3 +96,56 @@ def test_codes_are_normalised_and_ids_masked_like_the_python_twins(superuser_con
     assert _sql(superuser_conn, "mask_resident_id", [PUBLISHED_RESIDENT_ID]) == [
         identifiers.mask_resident_id(PUBLISHED_RESIDENT_ID)
     ] == ["110105********002X"]
+
+
+def test_uscc_authority_and_type_must_be_a_pair_of_the_standard(superuser_conn):
+    allowed = [a + t for a, types in identifiers.USCC_TYPES.items() for t in types]
+    refused = ["94", "Y2", "B1", "A3", "23", "N4", "95", "10"]
+    codes = [identifiers.make_uscc(pair[0], pair[1], "370102", "MA3C4X5Y") for pair in allowed + refused]
+    in_sql = _sql(superuser_conn, "uscc_is_valid", codes)
+    assert in_sql == [True] * len(allowed) + [False] * len(refused)
+    assert in_sql == [identifiers.is_valid_uscc(c) for c in codes]
+
+
+def test_a_resident_id_born_after_the_delivery_date_is_not_valid_on_it(superuser_conn):
+    delivered = date(2026, 11, 20)
+    ids = [identifiers.make_resident_id("370102", born, 1) for born in
+           (date(1990, 5, 1), delivered, delivered + timedelta(days=1), date(2030, 1, 1))]
+    in_sql = [row[0] for row in superuser_conn.execute(
+        "select util.resident_id_is_valid(v, %s) from unnest(%s::text[]) with ordinality as t (v, n) order by n",
+        (delivered, ids))]
+    assert in_sql == [True, True, False, False]
+    assert in_sql == [identifiers.is_valid_resident_id(i, delivered) for i in ids]
+    assert all(identifiers.is_valid_resident_id(i) for i in ids)  # without a date only the checksum counts
+
+
+@pytest.mark.parametrize(("sent", "codes"), [
+    ("01,02", ["01", "02"]),
+    ("1、2", ["01", "02"]),
+    ("０２；０３", ["02", "03"]),
+    ("01 02", ["01", "02"]),
+    ("警告,罚款", ["01", "02"]),
+    ("警告、罚款", ["01", "02"]),
+    ("法律、行政法规规定的其他行政处罚", ["07"]),
+    ("罚款、法律、行政法规规定的其他行政处罚", ["02", "07"]),
+    ("没收违法所得、没收非法财物", ["03", "09"]),
+    ("吊销营业执照", ["05"]),
+    ("罚款|通报批评", ["02", "08"]),
+    ("罚款/15", ["02", "15"]),
+    ("罚金", ["罚金"]),
+    ("暂无", None),
+])
+def test_penalty_categories_split_into_codes_by_one_rule(superuser_conn, sent, codes):
+    assert superuser_conn.execute("select util.penalty_category_codes(%s)", (sent,)).fetchone()[0] == codes
+
+
+@pytest.mark.parametrize(("text", "yuan"), [
+    ("警告，罚款人民币2000元", 2000),
+    ("罚款2,000元", 2000),
+    ("罚款人民币０.５万元", 5000),
+    ("罚款 1500.50 元", Decimal("1500.50")),
+    ("警告", None),
+    ("对甲罚款1000元，对乙罚款2000元", None),  # two fines: no single amount to compare
+])
+def test_the_fine_a_penalty_text_states(superuser_conn, text, yuan):
+    assert superuser_conn.execute("select util.fine_yuan_stated(%s)", (text,)).fetchone()[0] == yuan

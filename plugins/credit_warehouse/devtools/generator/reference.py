@@ -161,11 +161,15 @@ LIST_TYPES: tuple[ListType, ...] = (
 
 LICENSE_CATEGORIES = (("01", "普通"), ("02", "特许"), ("03", "认可"), ("04", "核准"), ("05", "登记"), ("06", "其他"))
 
+# (code, name, other names systems send, '|'-separated): the 2016 format sends names, not codes
 PENALTY_CATEGORIES = (
-    ("01", "警告"), ("02", "罚款"), ("03", "没收违法所得"), ("04", "责令停产停业"), ("05", "吊销许可证"),
-    ("06", "行政拘留"), ("07", "法律、行政法规规定的其他行政处罚"), ("08", "通报批评"), ("09", "没收非法财物"),
-    ("10", "降低资质等级"), ("11", "暂扣许可证"), ("12", "限制开展生产经营活动"), ("13", "限制从业"),
-    ("14", "责令关闭"),
+    ("01", "警告", ""), ("02", "罚款", ""), ("03", "没收违法所得", ""), ("04", "责令停产停业", ""),
+    ("05", "吊销许可证", "吊销许可证件|吊销执照|吊销营业执照"), ("06", "行政拘留", ""),
+    ("07", "法律、行政法规规定的其他行政处罚",
+     "法律行政法规规定的其他行政处罚|法律、行政法规规定的其他|法律行政法规规定的其他|其他行政处罚|其他"),
+    ("08", "通报批评", ""), ("09", "没收非法财物", ""), ("10", "降低资质等级", ""),
+    ("11", "暂扣许可证", "暂扣许可证件|暂扣执照"), ("12", "限制开展生产经营活动", "限制开展经营活动|限制生产经营活动"),
+    ("13", "限制从业", ""), ("14", "责令关闭", ""),
 )
 
 _SPC_2015_17 = "《最高人民法院关于限制被执行人高消费及有关消费的若干规定》（法释〔2015〕17号）"
@@ -256,13 +260,50 @@ USCC_SUBJECT_TYPES: tuple[tuple[str, str, str, str], ...] = (
     ("Y", "1", "其他", "other"),
 )
 
+# Matters that must never become credit records without a law saying so (法定排除事项), matched by
+# meaning: each pattern (PostgreSQL regular expression, simplified and traditional characters)
+# names the matter as records phrase it, and leaves lawful texts that merely contain a keyword alone
+# (a 信访局 as the unit penalised, a company penalised for how it demolishes, a red-light camera).
 LEGAL_EXCLUSIONS = (
-    ("信访", "信访事项不得作为失信行为纳入信用记录（无法律法规依据）"),
-    ("拆迁", "拆迁纠纷不得纳入信用记录（无法律法规依据）"),
-    ("闯红灯", "闯红灯等交通违法行为不得纳入信用记录（无法律法规依据）"),
-    ("不文明养犬", "不文明养犬不得纳入信用记录（无法律法规依据）"),
-    ("欠缴物业费", "欠缴物业费不得纳入信用记录（无法律法规依据）"),
-    ("未执行垃圾分类", "未执行垃圾分类不得纳入信用记录（无法律法规依据）"),
+    ("petition", "信访",
+     r"(非正常|越级|越級|重复|重複|集体|集體|无理|無理|缠|纏|闹|鬧|进京|進京)[上信]?[访訪]"
+     r"|上[访訪](?![问問客])"
+     r"|信[访訪](?!局|办|辦|室|接待|中心|部门|部門|工作|系统|系統|大厅|大廳|干部|幹部|窗口|条例|條例)",
+     "信访事项不得作为失信行为纳入信用记录（无法律法规依据）"),
+    ("demolition_dispute", "拆迁纠纷",
+     r"拆[迁遷](补偿|補償|安置)?(纠纷|糾紛|争议|爭議|矛盾)"
+     r"|(拒不|拒绝|拒絕|不同意|不配合)(配合)?(拆[迁遷]|搬[迁遷]|搬离|搬離|腾退|騰退|签订(拆迁|征收)?补偿协议|簽訂(拆遷|徵收)?補償協議)"
+     r"|阻[挠撓](征收|徵收|拆[迁遷]|搬[迁遷])|被拆[迁遷](户|戶|人)|[钉釘]子[户戶]",
+     "拆迁纠纷不得纳入信用记录（无法律法规依据）"),
+    ("red_light", "闯红灯",
+     r"[闯闖冲衝]\s*[红紅]\s*[灯燈](?!\s*(自动|自動|抓拍|记录|記錄|监测|監測|设备|設備|系统|系統|电子|電子|识别|識別))"
+     r"|(违反|違反|不按)(道路)?(交通)?信[号號][灯燈](指示|规定|規定)?(通行)?",
+     "闯红灯等交通违法行为不得纳入信用记录（无法律法规依据）"),
+    ("dog_keeping", "不文明养犬",
+     r"(不文明|违规|違規|违法|違法|未依法|非法)[饲飼]?[养養](犬|狗)|[养養](犬|狗)不文明"
+     r"|[遛溜](犬|狗)未[拴束牵牽系繫]|携犬出[户戶]未|未[束系繫]犬[链鏈绳繩]"
+     r"|(犬|狗)[只隻]?(扰民|擾民|伤人|傷人|随地便溺|隨地便溺)"
+     r"|未(办理|辦理|取得)?[养養]犬(登记|登記|证|證)",
+     "不文明养犬不得纳入信用记录（无法律法规依据）"),
+    ("property_fee", "欠缴物业费",
+     r"(欠|拖欠|拒|未按?[时時期]?|不)(缴纳|繳納|交纳|交納|缴|繳|交|付|支付)?(的)?物[业業](服务|服務|管理)?[费費]",
+     "欠缴物业费不得纳入信用记录（无法律法规依据）"),
+    ("waste_sorting", "未执行垃圾分类",
+     r"(未|不|没有|沒有)(执行|執行|按照?规定|按照?規定)?(进行|進行)?(生活)?(垃圾)?分[类類](投放|收集)?(生活)?垃圾"
+     r"|(未|不|没有|沒有)(执行|執行|按照?规定|按照?規定)?(进行|進行)?(生活)?垃圾分[类類]"
+     r"|(未|不|没有|沒有)(按照?规定|按照?規定)?分[类類]投放|垃圾未(分类|分類)|混合投放(生活)?垃圾"
+     r"|未[对對](生活)?垃圾(进行|進行)分[类類]",
+     "未执行垃圾分类不得纳入信用记录（无法律法规依据）"),
+)
+
+# the columns each feed's matter is read from: what the record is about (matter, facts, reason, type),
+# never the unit's name, and no court feed (a judgment is itself the legal basis)
+LEGAL_EXCLUSION_SCOPE = (
+    ("dept_license", "content"),
+    ("dept_penalty", "violation_type"),
+    ("dept_penalty", "violation_facts"),
+    ("dept_blacklist", "listing_reason"),
+    ("dept_commitment", "matter"),
 )
 
 DISCLOSURE_CLASSES = (
@@ -300,7 +341,7 @@ def write_seeds(folder: Path) -> dict[str, int]:
         ),
         "license_category": _write(folder / "license_category.csv", ["category_code", "category_name"],
                                    LICENSE_CATEGORIES),
-        "penalty_category": _write(folder / "penalty_category.csv", ["category_code", "category_name"],
+        "penalty_category": _write(folder / "penalty_category.csv", ["category_code", "category_name", "aliases"],
                                    PENALTY_CATEGORIES),
         "sanction_measure": _write(
             folder / "sanction_measure.csv",
@@ -312,7 +353,10 @@ def write_seeds(folder: Path) -> dict[str, int]:
             ["authority_code", "type_code", "authority_name", "type_name", "subject_kind"],
             ((a, t, AUTHORITIES[a], name, kind) for a, t, name, kind in USCC_SUBJECT_TYPES),
         ),
-        "legal_exclusion": _write(folder / "legal_exclusion.csv", ["keyword", "reason"], LEGAL_EXCLUSIONS),
+        "legal_exclusion": _write(folder / "legal_exclusion.csv", ["matter_code", "matter_name", "pattern", "reason"],
+                                  LEGAL_EXCLUSIONS),
+        "legal_exclusion_scope": _write(folder / "legal_exclusion_scope.csv", ["feed", "column_name"],
+                                        LEGAL_EXCLUSION_SCOPE),
         "disclosure_class": _write(
             folder / "disclosure_class.csv",
             ["disclosure_class_code", "name_cn", "publishable"],

@@ -49,6 +49,10 @@ begin
     if code is null or code !~ '^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$' then
         return false;
     end if;
+    -- registration authority and organisation type must be a pair GB 32100 defines (ref.uscc_subject_type)
+    if substr(code, 1, 2) !~ '^(1[1239]|2[19]|3[1-59]|4[19]|5[1239]|6[129]|7[129]|8[19]|9[123]|A[19]|N[1239]|Y1)$' then
+        return false;
+    end if;
     for i in 1..17 loop
         total := total + (strpos(alphabet, substr(code, i, 1)) - 1) * weight;
         weight := (weight * 3) % 31;
@@ -81,6 +85,12 @@ begin
 exception when others then
     return false;  -- an impossible birth date
 end
+$$;
+
+-- a resident ID valid on a date: its holder was born by then (a delivery cannot name a person born after it)
+create or replace function util.resident_id_is_valid(id_no text, as_of date) returns boolean
+language sql immutable parallel safe as $$
+    select util.resident_id_is_valid(id_no) and to_date(substr(id_no, 7, 8), 'YYYYMMDD') <= as_of
 $$;
 
 -- court feeds publish person IDs already masked, e.g. 3423011964****3224
@@ -137,6 +147,57 @@ language sql stable parallel safe as $$
     select count(*)::int
     from ref.cn_working_calendar
     where calendar_date > from_date and calendar_date <= to_date and is_working_day
+$$;
+
+-- 法定排除事项: the matter (ref.legal_exclusion) a text names, or null; matched by meaning, not keyword
+create or replace function util.legal_exclusion_matter(value text) returns text
+language sql stable parallel safe as $$
+    select x.matter_code from ref.legal_exclusion as x
+    where value ~ x.pattern
+    order by x.matter_code
+    limit 1
+$$;
+
+-- 处罚类别 as codes: one or several categories, each a code (1, 01, ０２) or a name or alias from
+-- ref.penalty_category, separated by any of , ， ; ； 、 / | or blanks. Names are replaced first, longest
+-- first, so a name holding a separator (法律、行政法规规定的其他行政处罚) stays one category. A part that is
+-- neither stays as sent, for the gate to name. The one splitting rule of gate and staging.
+create or replace function util.penalty_category_codes(value text) returns text[]
+language plpgsql stable parallel safe as $$
+declare
+    cleaned text := util.null_if_placeholder(translate(value, '０１２３４５６７８９', '0123456789'));
+    category record;
+begin
+    if cleaned is null then
+        return null;
+    end if;
+    for category in
+        select c.category_code, alias.name
+        from ref.penalty_category as c
+        cross join lateral unnest(array[c.category_name] || string_to_array(nullif(c.aliases, ''), '|')) as alias (name)
+        order by length(alias.name) desc
+    loop
+        cleaned := replace(cleaned, category.name, ',' || category.category_code || ',');
+    end loop;
+    return array(
+        select case when part.code ~ '^[0-9]{1,2}$' then lpad(part.code, 2, '0') else part.code end
+        from regexp_split_to_table(cleaned, '[,，;；、/|[:space:]]+') with ordinality as part (code, position)
+        where part.code <> ''
+        order by part.position
+    );
+end
+$$;
+
+-- the fine a penalty text states in yuan (罚款人民币2000元, 罚款2,000元, 罚款0.2万元), when it states exactly one
+create or replace function util.fine_yuan_stated(value text) returns numeric
+language sql immutable parallel safe as $$
+    select case when count(*) = 1 then
+        max(replace(m[1], ',', '')::numeric * case when m[2] = '万' then 10000 else 1 end)
+    end
+    from regexp_matches(
+        translate(value, '０１２３４５６７８９．，', '0123456789.,'),
+        '罚款(?:人民币)?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(万?)元', 'g'
+    ) as m
 $$;
 
 grant execute on all functions in schema util to loader, transformer, analyst, publisher;

@@ -24,6 +24,9 @@ create table if not exists ops.gate_result (
     gated_at timestamptz not null default now()
 );
 
+-- double publicity reported after its deadline, per reporting department: {"department": rows}
+alter table ops.gate_result add column if not exists late_reports jsonb not null default '{}';
+
 create index if not exists gate_result_feed_date on ops.gate_result (feed, logical_date);
 
 -- every alert a notifier tried to send: one row per channel target
