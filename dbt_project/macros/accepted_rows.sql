@@ -1,12 +1,14 @@
 {#
     The rows of raw.<feed> that dbt may use: their batch was accepted (or already
     published) by the quality gate and the row itself is not in quarantine.<feed>. reported_on is the
-    logical date of the batch that brought the row: the report date of double publicity.
+    logical date of the batch that brought the row: the report date of double publicity; source_layout
+    the national format its file was written in (current, gb2016; null for API pulls and SQL windows).
 #}
 {% macro accepted_rows(feed) %}
     select
         raw_row.*,
-        batch.logical_date as reported_on
+        batch.logical_date as reported_on,
+        coalesce(batch.source_layout, 'current') as source_layout
     from {{ source('raw', feed) }} as raw_row
     inner join {{ source('ops', 'load_batch') }} as batch
         on raw_row._batch_id = batch.batch_id

@@ -1,4 +1,5 @@
--- 行政许可: one row per accepted report of a licensing decision, typed and cleaned.
+-- 行政许可: one row per accepted report of a licensing decision, typed and cleaned, in either national
+-- format (the current one or the 2016 one, source_layout), mapped onto the same columns.
 with source as (
     {{ accepted_rows('dept_license') }}
 ),
@@ -8,6 +9,14 @@ license_category as (
         category_code,
         category_name
     from {{ ref('license_category') }}
+),
+
+record_status as (
+    select
+        layout,
+        status_sent,
+        status_code
+    from {{ ref('record_status') }}
 )
 
 select
@@ -15,8 +24,9 @@ select
     source._row_number as row_number,
     source._loaded_at as loaded_at,
     source.reported_on,
+    source.source_layout,
     {{ clean_text('source.subject_name') }} as subject_name,
-    {{ subject_category_code('source.subject_category') }} as subject_category,
+    {{ double_publicity_subject_category('source') }} as subject_category,
     {{ clean_code('source.uscc') }} as uscc,
     {{ clean_code('source.business_reg_no') }} as business_reg_no,
     {{ clean_code('source.org_code') }} as org_code,
@@ -41,13 +51,20 @@ select
     {{ clean_date('source.valid_to') }} as valid_to,
     {{ clean_text('source.authority') }} as authority,
     {{ clean_code('source.authority_uscc') }} as authority_uscc,
-    {{ clean_code('source.status') }} as license_status,
+    -- 当前状态 mapped by the file's national format (ref record_status), never guessed per value
+    record_status.status_code as license_status,
     {{ clean_text('source.source_unit') }} as source_unit,
     {{ clean_code('source.source_unit_uscc') }} as source_unit_uscc,
-    {{ clean_text('source.remark') }} as remark
+    {{ clean_text('source.remark') }} as remark,
+    {{ clean_code('source.division_code') }} as division_code,
+    {{ clean_date('source.source_updated_at') }} as source_updated_on
 from source
 -- some systems send the category as its code 01..06, others as its name (普通, 特许 ...)
 left join license_category
     on
         license_category.category_code = lpad({{ clean_code('source.license_category') }}, 2, '0')
         or license_category.category_name = {{ clean_text('source.license_category') }}
+left join record_status
+    on
+        source.source_layout = record_status.layout
+        and {{ clean_code('source.status') }} = record_status.status_sent

@@ -1,22 +1,32 @@
 -- 行政处罚: one row per accepted report of a penalty decision, typed and cleaned; the penalty
--- categories (one or more of 01..14, as codes or names) are split into code and name arrays.
+-- categories (one or more, as codes or names) are split by util.penalty_category_codes, the rule the
+-- gate checks them with, into code and name arrays. Either national format (source_layout) maps onto
+-- the same columns.
 with source as (
     {{ accepted_rows('dept_penalty') }}
 ),
 
 penalty_category as (
     select
-        category_code,
+        category_code::text as category_code,
         category_name
     from {{ ref('penalty_category') }}
+),
+
+record_status as (
+    select
+        layout,
+        status_sent,
+        status_code
+    from {{ ref('record_status') }}
 ),
 
 cleaned as (
     select
         source.*,
-        regexp_split_to_array(
-            {{ clean_text('source.penalty_categories') }}, '\s*[,，;；、/|]\s*'
-        ) as category_parts
+        -- the 2016 format sends two category columns (处罚类别1, 处罚类别2)
+        coalesce(util.penalty_category_codes(source.penalty_categories), '{}')
+        || coalesce(util.penalty_category_codes(source.penalty_category_2), '{}') as category_codes
     from source
 )
 
@@ -25,8 +35,9 @@ select
     cleaned._row_number as row_number,
     cleaned._loaded_at as loaded_at,
     cleaned.reported_on,
+    cleaned.source_layout,
     {{ clean_text('cleaned.subject_name') }} as subject_name,
-    {{ subject_category_code('cleaned.subject_category') }} as subject_category,
+    {{ double_publicity_subject_category('cleaned') }} as subject_category,
     {{ clean_code('cleaned.uscc') }} as uscc,
     {{ clean_code('cleaned.business_reg_no') }} as business_reg_no,
     {{ clean_code('cleaned.org_code') }} as org_code,
@@ -43,22 +54,11 @@ select
     {{ clean_text('cleaned.violation_type') }} as violation_type,
     {{ clean_text('cleaned.violation_facts') }} as violation_facts,
     {{ clean_text('cleaned.legal_basis') }} as legal_basis,
+    cleaned.category_codes as penalty_category_codes,
     array(
-        select coalesce(penalty_category.category_code, part.code)
-        from unnest(cleaned.category_parts) with ordinality as part (code, position)
-        left join penalty_category
-            on
-                penalty_category.category_code = case when part.code ~ '^[0-9]{1,2}$' then lpad(part.code, 2, '0') end
-                or part.code = penalty_category.category_name
-        order by part.position
-    ) as penalty_category_codes,
-    array(
-        select coalesce(penalty_category.category_name, part.code)
-        from unnest(cleaned.category_parts) with ordinality as part (code, position)
-        left join penalty_category
-            on
-                penalty_category.category_code = case when part.code ~ '^[0-9]{1,2}$' then lpad(part.code, 2, '0') end
-                or part.code = penalty_category.category_name
+        select penalty_category.category_name
+        from unnest(cleaned.category_codes) with ordinality as part (code, position)
+        inner join penalty_category on part.code = penalty_category.category_code
         order by part.position
     ) as penalty_category_names,
     {{ clean_text('cleaned.penalty_content') }} as penalty_content,
@@ -75,5 +75,13 @@ select
     {{ clean_text('cleaned.authority') }} as authority,
     {{ clean_code('cleaned.authority_uscc') }} as authority_uscc,
     {{ clean_text('cleaned.source_unit') }} as source_unit,
-    {{ clean_code('cleaned.source_unit_uscc') }} as source_unit_uscc
+    {{ clean_code('cleaned.source_unit_uscc') }} as source_unit_uscc,
+    record_status.status_code as penalty_status,
+    {{ clean_code('cleaned.division_code') }} as division_code,
+    {{ clean_date('cleaned.source_updated_at') }} as source_updated_on,
+    {{ clean_text('cleaned.remark') }} as remark
 from cleaned
+left join record_status
+    on
+        cleaned.source_layout = record_status.layout
+        and {{ clean_code('cleaned.status') }} = record_status.status_sent

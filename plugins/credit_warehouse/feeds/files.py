@@ -19,7 +19,7 @@ import json
 import os
 import unicodedata
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -247,14 +247,16 @@ def check_xlsx_size(feed: Feed, path: Path, where: str) -> None:
         raise FeedInputError(f"{where}: the workbook would decompress to {total} bytes, over the limit of {limit}.")
 
 
-def read_rows(feed: Feed, facts: FileFacts) -> Iterator[Row]:
-    """The file's data rows in registry column order (header checked first)."""
+def read_rows(feed: Feed, facts: FileFacts, on_layout: Callable[[str], None] | None = None) -> Iterator[Row]:
+    """The file's data rows in registry column order (header checked first); ``on_layout`` hears which
+    national format the header is written in before the first row."""
     where = f"feed {feed.name}, file {facts.name}"
     facts = verify_encoding(feed, facts)
+    heard = on_layout or (lambda _layout: None)
     if facts.format == "csv":
-        return _csv_rows(feed, facts, where)
+        return _csv_rows(feed, facts, where, heard)
     if facts.format == "xlsx":
-        return _xlsx_rows(feed, facts, where)
+        return _xlsx_rows(feed, facts, where, heard)
     return _jsonl_rows(feed, facts, where)
 
 
@@ -262,6 +264,7 @@ def read_rows(feed: Feed, facts: FileFacts) -> Iterator[Row]:
 class CsvLayout:
     positions: list[int | None]  # registry column index of each source column (None: empty header)
     delimiter: str
+    layout: str  # the national format of the header (registry layouts)
 
     @property
     def clean(self) -> bool:
@@ -296,15 +299,17 @@ def _read_layout(feed: Feed, first: str, where: str) -> CsvLayout:
     # some departments export tab-separated text with a .csv name
     delimiter = "\t" if "\t" in first and "," not in first else ","
     header = next(csv.reader([first], delimiter=delimiter, strict=True))
-    return CsvLayout(map_header(feed, header, where), delimiter)
+    mapped = map_header(feed, header, where)
+    return CsvLayout(mapped.positions, delimiter, mapped.layout)
 
 
-def _csv_rows(feed: Feed, facts: FileFacts, where: str) -> Iterator[Row]:
+def _csv_rows(feed: Feed, facts: FileFacts, where: str, on_layout: Callable[[str], None]) -> Iterator[Row]:
     # process-wide setting: set again by every reader, each task loads one file at a time
     limit = csv_field_limit(feed)
     csv.field_size_limit(limit)
     with facts.path.open("r", encoding=facts.encoding, newline="") as handle:
         layout = _read_layout(feed, _header_line(handle, where), where)
+        on_layout(layout.layout)
         reader = csv.reader(handle, delimiter=layout.delimiter, strict=True)
         records = (record for record in _checked(reader, where, limit) if record)
         yield from rows_in_registry_order(feed, layout.positions, records, where)
@@ -330,7 +335,7 @@ def _checked(reader, where: str, limit: int = CSV_FIELD_LIMIT) -> Iterator[list[
         yield record
 
 
-def _xlsx_rows(feed: Feed, facts: FileFacts, where: str) -> Iterator[Row]:
+def _xlsx_rows(feed: Feed, facts: FileFacts, where: str, on_layout: Callable[[str], None]) -> Iterator[Row]:
     try:
         workbook = CalamineWorkbook.from_path(str(facts.path))
         try:
@@ -342,7 +347,9 @@ def _xlsx_rows(feed: Feed, facts: FileFacts, where: str) -> Iterator[Row]:
             header = [_cell_text(v) or "" for v in header]
             while header and not header[-1]:
                 header.pop()
-            positions = map_header(feed, header, where)
+            mapped = map_header(feed, header, where)
+            on_layout(mapped.layout)
+            positions = mapped.positions
             width = len(positions)
             records = (
                 [_cell_text(v) or "" for v in row[:width]] + [""] * (width - len(row))

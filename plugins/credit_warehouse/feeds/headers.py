@@ -4,41 +4,68 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 from credit_warehouse.feeds.errors import FeedInputError
-from credit_warehouse.feeds.registry import Feed, normalize_header
+from credit_warehouse.feeds.registry import CURRENT_LAYOUT, Feed, normalize_header
 
 Row = tuple[str | None, ...]
 
 
-def map_header(feed: Feed, headers: Sequence[str], where: str) -> list[int | None]:
-    """For each source position the registry column index it fills (None: an empty header, ignored).
+@dataclass(frozen=True)
+class HeaderMap:
+    layout: str  # the national format the header is written in (registry layouts)
+    positions: list[int | None]  # for each source position, the registry column it fills (None: empty header)
 
-    Order does not matter; an unknown header, a column named twice, or a missing required column is an
-    error naming the file and the header.
+
+def map_header(feed: Feed, headers: Sequence[str], where: str) -> HeaderMap:
+    """The layout a header row is written in, and for each source position the registry column it fills.
+
+    The layout is the one that knows every header (the current one first when several do, unless only
+    another has all its required headers). Order does not matter; an unknown header, a column named
+    twice, or a missing required column is an error naming the file and the header.
     """
-    index = feed.header_index
+    texts = [(header or "").strip() for header in headers]
+    named = [normalize_header(t) for t in texts if t]
+    fitting = [layout for layout in feed.layouts if all(h in layout.index for h in named)]
+    if not fitting:
+        closest = min(feed.layouts, key=lambda layout: sum(h not in layout.index for h in named))
+        unknown = next(t for t in texts if t and normalize_header(t) not in closest.index)
+        formats = " nor ".join(f"the {layout.name} format" for layout in feed.layouts)
+        raise FeedInputError(f"{where}: unknown header {unknown!r} (not a label, code or column of the feed in "
+                             f"{formats}).")
+    complete = [layout for layout in fitting
+                if all(feed.column_names.index(c) in {layout.index[h] for h in named} for c in layout.required)]
+    layout = (complete or fitting)[0]
     positions: list[int | None] = []
     filled: dict[int, str] = {}
-    for header in headers:
-        text = (header or "").strip()
+    for text in texts:
         if not text:
             positions.append(None)
             continue
-        column = index.get(normalize_header(text))
-        if column is None:
-            raise FeedInputError(f"{where}: unknown header {text!r} (not a label, code or column of the feed).")
+        column = layout.index[normalize_header(text)]
         if column in filled:
             raise FeedInputError(
                 f"{where}: headers {filled[column]!r} and {text!r} both name column {feed.columns[column].name}."
             )
         filled[column] = text
         positions.append(column)
-    missing = [c for i, c in enumerate(feed.columns) if c.required and i not in filled]
+    missing = [name for name in layout.required if feed.column_names.index(name) not in filled]
     if missing:
-        names = ", ".join(f"{c.name} ({c.label})" for c in missing)
-        raise FeedInputError(f"{where}: required header missing: {names}.")
-    return positions
+        names = ", ".join(f"{name} ({_label(layout, feed, name)})" for name in missing)
+        raise FeedInputError(f"{where}: required header missing{_format_note(layout)}: {names}.")
+    return HeaderMap(layout.name, positions)
+
+
+def _label(layout, feed: Feed, name: str) -> str:
+    if layout.name == CURRENT_LAYOUT:
+        return feed.column(name).label
+    position = feed.column_names.index(name)
+    return next((h for h, p in layout.index.items() if p == position), name)
+
+
+def _format_note(layout) -> str:
+    return "" if layout.name == CURRENT_LAYOUT else f" ({layout.name} format)"
 
 
 def rows_in_registry_order(

@@ -176,7 +176,10 @@ def _load_file(conn: psycopg.Connection, feed: Feed, logical_date: date, path: P
         fast = _copy_csv_fast(conn, feed, batch_id, facts)
         if fast is not None:
             return fast
-    return _load_batch(conn, feed, batch_id, source, lambda: files.read_rows(feed, facts), facts.name, facts.size)
+    layout: list[str] = []  # the header's national format, heard before the first row
+    return _load_batch(conn, feed, batch_id, source, lambda: files.read_rows(feed, facts, layout.append),
+                       facts.name, facts.size,
+                       after_copy=lambda: ledger.set_layout(conn, batch_id, layout[0] if layout else None))
 
 
 def _copy_csv_fast(conn: psycopg.Connection, feed: Feed, batch_id: int, facts: files.FileFacts) -> BatchOutcome | None:
@@ -193,6 +196,7 @@ def _copy_csv_fast(conn: psycopg.Connection, feed: Feed, batch_id: int, facts: f
         with conn.transaction():
             count = copy_csv_bytes(conn, feed, batch_id, facts.path, header_columns, layout.delimiter,
                                    facts.encoding, facts.name)
+            ledger.set_layout(conn, batch_id, layout.layout)
             long_values = _finish_batch(conn, feed, batch_id, count, facts.size)
     except psycopg.Error as exc:
         log.info("feed %s, file %s: COPY of the raw bytes refused (%s); loading through the Python path",

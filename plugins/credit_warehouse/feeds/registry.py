@@ -31,8 +31,10 @@ RAW_META_COLUMNS = ("_batch_id", "_row_number", "_source", "_loaded_at")
 
 _FEED_KEYS = {
     "family", "owner_department", "disclosure_class", "schedule", "source", "formats", "encodings", "columns",
-    "business_key", "expectation_suite", "gate", "alerts", "limits",
+    "business_key", "expectation_suite", "gate", "alerts", "limits", "layouts",
 }
+_LAYOUT_KEYS = {"description", "headers", "required"}
+CURRENT_LAYOUT = "current"  # the columns' own labels, codes and aliases: the current national format
 _COLUMN_KEYS = {"name", "label", "code", "aliases", "required", "max_length", "personal_id"}
 _SOURCE_KEYS = {
     "file": {"kind"},
@@ -45,8 +47,24 @@ _LIMIT_KEYS = {"max_file_bytes", "max_xlsx_uncompressed_bytes", "max_page_bytes"
 
 
 def normalize_header(text: str) -> str:
-    """The form headers are compared in: NFKC (full-width brackets = half-width), no spaces, upper case."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).upper()
+    """The form headers are compared in: NFKC (full-width brackets and colons = half-width), no spaces,
+    '-' read as '_', a trailing colon dropped, upper case."""
+    folded = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).replace("-", "_")
+    return folded.rstrip(":").upper()
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One national format of a feed's files: which header names which column, and what must be there.
+
+    Every feed has the current layout (its columns' labels, codes and aliases); a feed may also take
+    older formats (the 2016 double-publicity format), recognised from the header of each file.
+    """
+
+    name: str
+    index: dict[str, int]  # normalised header -> column position in registry order
+    required: tuple[str, ...]
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -111,6 +129,7 @@ class Feed:
     gate: Gate
     alerts: Alerts
     limits: Limits
+    extra_layouts: tuple[Layout, ...] = ()
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -135,8 +154,20 @@ class Feed:
 
     @functools.cached_property
     def header_index(self) -> dict[str, int]:
-        """Normalised header -> position of the column in registry order."""
+        """Normalised header -> position of the column in registry order (the current layout)."""
         return {normalize_header(h): i for i, c in enumerate(self.columns) for h in c.headers}
+
+    @functools.cached_property
+    def layouts(self) -> tuple[Layout, ...]:
+        """The current layout first, then the older formats the feed accepts."""
+        return (Layout(CURRENT_LAYOUT, self.header_index, self.required_columns), *self.extra_layouts)
+
+    def layout(self, name: str | None) -> Layout:
+        """A layout by name; None (API pulls, SQL windows) is the current one."""
+        for layout in self.layouts:
+            if layout.name == (name or CURRENT_LAYOUT):
+                return layout
+        raise KeyError(f"feed {self.name} has no layout {name}")
 
     def column(self, name: str) -> Column:
         for column in self.columns:
@@ -315,6 +346,8 @@ def _parse_feed(name: str, raw: Any, defaults: dict) -> Feed:
     if not isinstance(recipients, list) or not all(isinstance(r, str) and "@" in r for r in recipients):
         raise _fail(f"{where} alerts recipients", "must be a list of e-mail addresses")
 
+    layouts = _parse_layouts(raw.get("layouts", {}), f"{where} layouts", columns)
+
     limits = _mapping({**defaults.get("limits", {}), **raw.get("limits", {})}, f"{where} limits", _LIMIT_KEYS)
     limits = Limits(**{k: _positive_int(v, f"{where} limits {k}") for k, v in limits.items()})
 
@@ -333,7 +366,44 @@ def _parse_feed(name: str, raw: Any, defaults: dict) -> Feed:
         gate=Gate(max_failed_share=float(share), hold_on_schema_failure=hold),
         alerts=Alerts(channels=channels, recipients=tuple(recipients)),
         limits=limits,
+        extra_layouts=layouts,
     )
+
+
+def _parse_layouts(raw: Any, where: str, columns: tuple[Column, ...]) -> tuple[Layout, ...]:
+    """Older formats: each maps its own headers onto the feed's columns and names its required ones.
+
+    A header written with a parenthesised note (行政相对人代码_1(统一社会信用代码)) is also accepted without it.
+    """
+    if not isinstance(raw, dict):
+        raise _fail(where, "must be a mapping of layout name to its headers")
+    position = {c.name: i for i, c in enumerate(columns)}
+    layouts = []
+    for name, spec in raw.items():
+        here = f"{where} {name}"
+        _identifier(name, here)
+        if name == CURRENT_LAYOUT:
+            raise _fail(here, "the current layout is the columns' own headers; name an older format")
+        spec = _mapping(spec, here, _LAYOUT_KEYS)
+        headers = spec.get("headers")
+        if not isinstance(headers, dict) or not headers:
+            raise _fail(f"{here} headers", "must map each source header to a column name")
+        index: dict[str, int] = {}
+        for header, column in headers.items():
+            if column not in position:
+                raise _fail(f"{here} headers", f"{header!r} names {column!r}, which is not a column of the feed")
+            for form in {normalize_header(str(header)), normalize_header(re.sub(r"[(（].*[)）]$", "", str(header)))}:
+                if index.get(form, position[column]) != position[column]:
+                    raise _fail(f"{here} headers", f"header {header!r} names two columns")
+                index[form] = position[column]
+        required = spec.get("required", [])
+        if not isinstance(required, list) or any(c not in position for c in required):
+            raise _fail(f"{here} required", "must be a list of column names of the feed")
+        missing = [c for c in required if position[c] not in index.values()]
+        if missing:
+            raise _fail(f"{here} required", f"{missing[0]!r} has no header in this layout")
+        layouts.append(Layout(name, index, tuple(required), str(spec.get("description", ""))))
+    return tuple(layouts)
 
 
 def parse_registry(document: Any) -> Registry:

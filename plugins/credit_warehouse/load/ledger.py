@@ -103,6 +103,11 @@ def open_batch(
         ).fetchone()[0]
 
 
+def set_layout(conn: psycopg.Connection, batch_id: int, layout: str | None) -> None:
+    """Records the national format of a file batch (inside the load transaction)."""
+    conn.execute("update ops.load_batch set source_layout = %s where batch_id = %s", (layout, batch_id))
+
+
 def mark_loaded(conn: psycopg.Connection, batch_id: int, rows_received: int, bytes_received: int | None) -> None:
     """Inside the load transaction: the batch's rows and its status commit together."""
     conn.execute(

@@ -75,8 +75,8 @@ class _Compiler:
                             message, needs_key))
 
     # registry facts ---------------------------------------------------------------------------
-    def registry_rules(self, extra_required: list[str]) -> None:
-        required = list(dict.fromkeys([*self.feed.required_columns, *extra_required]))
+    def registry_rules(self, required_by_layout: tuple[str, ...], extra_required: list[str]) -> None:
+        required = list(dict.fromkeys([*required_by_layout, *extra_required]))
         for column in required:
             self.add("required", column, _missing(column), "required value is missing")
         for column in self.feed.columns:
@@ -98,6 +98,13 @@ class _Compiler:
         self.add("required_when", column, sql.SQL("{} and {}").format(_missing(column), _when(when)),
                  f"required when {when['column']} is "
                  + ("/".join(when["in"]) if "in" in when else f"like {when['matches']}"))
+
+    def _required_any(self, spec):
+        columns = spec["columns"]
+        self.add("required_any", ",".join(columns),
+                 sql.SQL(" and ").join(_missing(c) for c in columns),
+                 "none of " + ", ".join(columns) + " is present (the subject has no code)",
+                 value=sql.SQL("'(all empty)'"))
 
     def _in_set(self, spec):
         values = _literals(spec["values"])
@@ -283,9 +290,11 @@ def _unexpected_rows_query(condition, value, needs_key: bool, keyed: sql.Composa
         value, source, condition)
 
 
-def required_populated_query(feed: Feed, conn: psycopg.Connection) -> str:
+def required_populated_query(feed: Feed, conn: psycopg.Connection, layout: str | None = None) -> str | None:
     """Batch-level schema check: the required columns that are empty in every row of a non-empty batch."""
-    required = feed.required_columns
+    required = feed.layout(layout).required
+    if not required:
+        return None
     counts = sql.SQL(", ").join(
         sql.SQL("count(util.null_if_placeholder({})) as {}").format(sql.Identifier(c), sql.Identifier(c))
         for c in required)
@@ -297,14 +306,17 @@ def required_populated_query(feed: Feed, conn: psycopg.Connection) -> str:
 
 
 def compile_checks(feed: Feed, suite: Suite, logical_date: date, batch_id: int,
-                   conn: psycopg.Connection) -> list[Check]:
-    """Every row-level check of a feed's batch, as SQL text (rendered with ``conn``'s quoting)."""
+                   conn: psycopg.Connection, layout: str | None = None) -> list[Check]:
+    """Every row-level check of a feed's batch in its national format (``layout``; None: current), as SQL
+    text (rendered with ``conn``'s quoting)."""
+    layout = feed.layout(layout).name
+    rules = [r for r in suite.rules if r.applies_to(layout)]
     compiler = _Compiler(feed, suite, logical_date, batch_id)
-    if any(r.kind == "legal_exclusion" for r in suite.rules):
+    if any(r.kind == "legal_exclusion" for r in rules):
         compiler.exclusion_columns = exclusion_columns(feed, conn)
-    extra_required = [c for r in suite.rules if r.kind == "required" for c in r.spec["columns"]]
-    compiler.registry_rules(extra_required)
-    for rule in suite.rules:
+    extra_required = [c for r in rules if r.kind == "required" for c in r.spec["columns"]]
+    compiler.registry_rules(feed.layout(layout).required, extra_required)
+    for rule in rules:
         compiler.rule(rule)
     keyed = key_columns_sql(feed, across_batches(suite))
     return [

@@ -84,20 +84,21 @@ def _connect() -> psycopg.Connection:
     return psycopg.connect(database_url(role="loader"))
 
 
-def _batch_row(conn: psycopg.Connection, feed: Feed, batch_id: int) -> tuple[date, str, str]:
+def _batch_row(conn: psycopg.Connection, feed: Feed, batch_id: int) -> tuple[date, str, str, str | None]:
     row = conn.execute(
-        "select feed, logical_date, status, source_identity from ops.load_batch where batch_id = %s", (batch_id,)
+        "select feed, logical_date, status, source_identity, source_layout from ops.load_batch where batch_id = %s",
+        (batch_id,),
     ).fetchone()
     if row is None:
         raise GateError(f"feed {feed.name}: batch {batch_id} is not in the load ledger (ops.load_batch).")
-    batch_feed, logical_date, status, source_identity = row
+    batch_feed, logical_date, status, source_identity, layout = row
     if batch_feed != feed.name:
         raise GateError(f"feed {feed.name}: batch {batch_id} belongs to feed {batch_feed}.")
     if status not in GATEABLE:
         raise GateError(
             f"feed {feed.name}: batch {batch_id} has status {status!r}; only {', '.join(GATEABLE)} batches are gated."
         )
-    return logical_date, status, source_identity
+    return logical_date, status, source_identity, layout
 
 
 def _check_references(conn: psycopg.Connection, feed: Feed, suite: Suite, logical_date: date) -> None:
@@ -185,12 +186,12 @@ def gate_batch(feed: str, batch_id: int, *, alert: bool = True) -> GateResult:
 
 
 def _gate(conn: psycopg.Connection, feed: Feed, suite: Suite, batch_id: int, started: float) -> GateResult:
-    logical_date, _status, source_identity = _batch_row(conn, feed, batch_id)
+    logical_date, _status, source_identity, layout = _batch_row(conn, feed, batch_id)
     _check_references(conn, feed, suite, logical_date)
-    checks = checks_module.compile_checks(feed, suite, logical_date, batch_id, conn)
+    checks = checks_module.compile_checks(feed, suite, logical_date, batch_id, conn, layout)
     keyed = checks_module.key_columns_sql(feed, checks_module.across_batches(suite)) \
         if checks_module.has_key_checks(suite) else None
-    required_query = checks_module.required_populated_query(feed, conn) if feed.required_columns else None
+    required_query = checks_module.required_populated_query(feed, conn, layout)
     conn.commit()
 
     validation = gx_runner.validate_batch(feed, suite, checks, batch_id, required_query)

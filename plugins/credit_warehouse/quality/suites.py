@@ -37,6 +37,7 @@ _RULE_KEYS: dict[str, tuple[set[str], set[str]]] = {
     # kind: (required keys, optional keys)
     "required": ({"columns"}, set()),
     "required_when": ({"column", "when"}, set()),
+    "required_any": ({"columns"}, set()),
     "in_set": ({"column", "values"}, {"separator", "when"}),
     "in_ref": ({"column", "ref_table", "ref_columns"}, {"separator"}),
     "pattern": ({"column", "regex"}, {"message"}),
@@ -58,6 +59,10 @@ class Rule:
     kind: str
     spec: dict[str, Any]
     position: int  # 1-based place in the file, for error messages
+    layouts: tuple[str, ...] = ()  # the national formats (registry layouts) the rule applies to; () = all
+
+    def applies_to(self, layout: str) -> bool:
+        return not self.layouts or layout in self.layouts
 
 
 @dataclass(frozen=True)
@@ -147,12 +152,15 @@ def parse_suite(feed: Feed, document: Any, path: Path) -> Suite:
         missing = sorted(needed - set(raw))
         if missing:
             raise _fail(path, where, f"missing key {missing[0]!r}")
-        extra = sorted(set(raw) - needed - optional - {"kind"})
+        extra = sorted(set(raw) - needed - optional - {"kind", "layouts"})
         if extra:
             raise _fail(path, where, f"unknown key {extra[0]!r}")
-        spec = {k: v for k, v in raw.items() if k != "kind"}
+        layouts = raw.get("layouts", [layout.name for layout in feed.layouts])
+        if not isinstance(layouts, list) or not layouts or set(layouts) - {layout.name for layout in feed.layouts}:
+            raise _fail(path, where, f"'layouts' must list some of {', '.join(known.name for known in feed.layouts)}")
+        spec = {k: v for k, v in raw.items() if k not in ("kind", "layouts")}
         _check_rule(kind, spec, where, column, lambda w, p: _fail(path, w, p))
-        rules.append(Rule(kind=kind, spec=spec, position=position))
+        rules.append(Rule(kind=kind, spec=spec, position=position, layouts=tuple(layouts)))
     return Suite(
         name=document["name"],
         feed=feed.name,

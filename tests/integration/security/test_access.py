@@ -10,8 +10,8 @@ from .conftest import connect_as
 
 pytestmark = pytest.mark.integration
 
-MARTS = ("blacklist", "credit_archive", "dim_credit_subject", "fct_credit_record", "key_supervision",
-         "monitoring_indicators")
+MARTS = ("blacklist", "credit_archive", "dim_credit_subject", "double_publicity_timeliness",
+         "fct_credit_record", "fct_double_publicity_report", "key_supervision", "monitoring_indicators")
 FORBIDDEN_TO_ANALYSTS = (
     "raw.dept_license",
     "raw.utility_water",

@@ -86,14 +86,47 @@ def test_broken_registry_fails_with_one_sentence(change, expected):
 
 def test_headers_map_by_label_code_or_name_in_any_order():
     feed = get_feed("dept_commitment")
-    positions = map_header(feed, ["受理单位", "UScc", "主体名称", "承诺事项", "COMMITTED_ON", "承诺类型"], "f")
-    assert [feed.columns[p].name for p in positions] == [
+    mapped = map_header(feed, ["受理单位", "UScc", "主体名称", "承诺事项", "COMMITTED_ON", "承诺类型"], "f")
+    assert mapped.layout == "current"
+    assert [feed.columns[p].name for p in mapped.positions] == [
         "accepting_unit", "uscc", "subject_name", "matter", "committed_on", "commitment_type",
     ]
     penalty = get_feed("dept_penalty")
     # full-width brackets and stray spaces in a header still match the label
-    assert penalty.columns[map_header(penalty, _penalty_required() + [" 罚款金额(万元) "], "f")[-1]].name == \
-        "fine_amount_10k_yuan"
+    mapped = map_header(penalty, _penalty_required() + [" 罚款金额(万元) "], "f")
+    assert (mapped.layout, penalty.columns[mapped.positions[-1]].name) == ("current", "fine_amount_10k_yuan")
+
+
+GB2016_PENALTY = ["行政处罚决定书文号", "处罚名称", "处罚类别1", "处罚类别2", "处罚事由", "处罚依据", "行政相对人名称",
+                  "行政相对人代码_1(统一社会信用代码)", "行政相对人代码_2(组织机构代码)", "行政相对人代码_3(工商登记码)",
+                  "行政相对人代码_4(税务登记号)", "行政相对人代码_5(居民身份证号)", "法定代表人姓名", "处罚结果",
+                  "处罚决定日期", "处罚机关", "当前状态", "地方编码", "数据更新时间戳", "备注"]
+
+
+@pytest.mark.parametrize("spelling", [
+    "行政相对人代码_1(统一社会信用代码)", "行政相对人代码_1 (统一社会信用代码)", "行政相对人代码-1（统一社会信用代码）",
+    "行政相对人代码_1(统一社会信用代码):", "行政相对人代码_1（统一社会信用代码）：", "行政相对人代码_1",
+])
+def test_the_2016_format_is_recognised_from_its_header_in_every_spelling(spelling):
+    penalty = get_feed("dept_penalty")
+    header = [spelling if h.startswith("行政相对人代码_1") else h for h in GB2016_PENALTY]
+    mapped = map_header(penalty, header, "f")
+    assert mapped.layout == "gb2016"
+    names = [penalty.columns[p].name for p in mapped.positions]
+    assert names[:4] == ["decision_doc_no", "violation_type", "penalty_categories", "penalty_category_2"]
+    assert names[7:12] == ["uscc", "org_code", "business_reg_no", "tax_reg_no", "person_id_no"]
+    assert names[13] == "penalty_content"
+
+
+def test_each_format_has_its_own_required_headers():
+    penalty = get_feed("dept_penalty")
+    with pytest.raises(FeedInputError, match=r"required header missing \(gb2016 format\): violation_type \(处罚名称\)"):
+        map_header(penalty, [h for h in GB2016_PENALTY if h != "处罚名称"], "f")
+    # a current-format file needs its own required columns, which the 2016 format never sends
+    with pytest.raises(FeedInputError, match=r"required header missing: subject_category"):
+        map_header(penalty, [c.label for c in penalty.columns if c.required and c.name != "subject_category"], "f")
+    with pytest.raises(FeedInputError, match="unknown header '处罚颜色'.*current format nor the gb2016 format"):
+        map_header(penalty, [*GB2016_PENALTY, "处罚颜色"], "f")
 
 
 def _penalty_required() -> list[str]:

@@ -54,3 +54,17 @@ def test_malformed_suites_are_configuration_errors(tmp_path, change, message):
     change(document)
     with pytest.raises(ConfigurationError, match=message):
         load_suite("dept_penalty", _write(tmp_path, document))
+
+
+def test_the_double_publicity_deadline_is_one_number_for_gates_and_dbt():
+    import yaml
+
+    from credit_warehouse.settings import PROJECT_ROOT
+
+    project = yaml.safe_load((PROJECT_ROOT / "dbt_project" / "dbt_project.yml").read_text(encoding="utf-8"))
+    deadlines = {
+        feed: next(r.spec["max_working_days"] for r in load_suite(feed).rules if r.kind == "timeliness")
+        for feed in ("dept_license", "dept_penalty")
+    }
+    assert deadlines == {"dept_license": project["vars"]["double_publicity_max_working_days"],
+                         "dept_penalty": project["vars"]["double_publicity_max_working_days"]}

@@ -21,7 +21,7 @@ KINDS: dict[str, bool] = {
     "lower_case_code": False,
     "spaced_code": False,
     "placeholder_optional": False,
-    "late_report": True,  # double publicity must arrive within 7 working days: the gate holds the row back
+    "late_report": False,  # reported after the 7-working-day deadline: accepted, counted and alerted, not held
     "bad_uscc_checksum": True,
     "bad_resident_id_checksum": True,
     "bad_org_code_checksum": True,

@@ -306,6 +306,17 @@ LEGAL_EXCLUSION_SCOPE = (
     ("dept_commitment", "matter"),
 )
 
+# 当前状态 of double-publicity records, mapped by the national format the file was written in (never
+# guessed per value): (layout, status sent, status in the current format, meaning). The 2016 format's
+# 2 (异议, under objection) stays in force; its 3 (其他) has no meaning and is refused at the gate.
+RECORD_STATUSES = (
+    ("current", "1", "1", "有效"),
+    ("current", "2", "2", "撤销"),
+    ("gb2016", "0", "1", "正常"),
+    ("gb2016", "1", "2", "撤销"),
+    ("gb2016", "2", "1", "异议（仍有效）"),
+)
+
 DISCLOSURE_CLASSES = (
     ("public", "社会公开", True),
     ("authorised", "授权查询", False),
@@ -357,6 +368,8 @@ def write_seeds(folder: Path) -> dict[str, int]:
                                   LEGAL_EXCLUSIONS),
         "legal_exclusion_scope": _write(folder / "legal_exclusion_scope.csv", ["feed", "column_name"],
                                         LEGAL_EXCLUSION_SCOPE),
+        "record_status": _write(folder / "record_status.csv", ["layout", "status_sent", "status_code", "status_name"],
+                                RECORD_STATUSES),
         "disclosure_class": _write(
             folder / "disclosure_class.csv",
             ["disclosure_class_code", "name_cn", "publishable"],

@@ -20,6 +20,9 @@ create table if not exists ops.load_batch (
     error_text text
 );
 
+-- the national format a file was written in (registry layouts: current, gb2016 ...); null for API and SQL
+alter table ops.load_batch add column if not exists source_layout text;
+
 -- the loader opens and closes batches; transformer reads it through loader's default privileges
 alter table ops.load_batch owner to loader;
 grant select on ops.load_batch to transformer;
