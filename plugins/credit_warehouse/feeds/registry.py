@@ -65,6 +65,7 @@ class Layout:
     index: dict[str, int]  # normalised header -> column position in registry order
     required: tuple[str, ...]
     description: str = ""
+    headers: tuple[tuple[str, str], ...] = ()  # (header as the format spells it, column name), in its order
 
 
 @dataclass(frozen=True)
@@ -402,7 +403,8 @@ def _parse_layouts(raw: Any, where: str, columns: tuple[Column, ...]) -> tuple[L
         missing = [c for c in required if position[c] not in index.values()]
         if missing:
             raise _fail(f"{here} required", f"{missing[0]!r} has no header in this layout")
-        layouts.append(Layout(name, index, tuple(required), str(spec.get("description", ""))))
+        layouts.append(Layout(name, index, tuple(required), str(spec.get("description", "")),
+                              tuple((str(h), c) for h, c in headers.items())))
     return tuple(layouts)
 
 

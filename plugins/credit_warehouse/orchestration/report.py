@@ -40,9 +40,28 @@ def _publish_counts(conn: psycopg.Connection) -> list[tuple]:
     ).fetchall()
 
 
+def _format_counts(conn: psycopg.Connection, day) -> list[tuple]:
+    """Rows loaded per feed and national format (file feeds; current or the 2016 double-publicity format)."""
+    return conn.execute(
+        "select feed, source_layout, count(*), sum(rows_received), sum(rows_accepted) from ops.load_batch "
+        "where logical_date = %s and source_layout is not null and status in ('accepted', 'rejected', 'published') "
+        "group by 1, 2 order by 1, 2", (day,)).fetchall()
+
+
+def _late_reports(conn: psycopg.Connection, day) -> list[tuple]:
+    """Double publicity reported after the deadline this night, per reporting department (accepted, counted)."""
+    return conn.execute(
+        "select g.feed, late.key, sum(late.value::bigint) from ops.gate_result as g "
+        "join ops.load_batch as b using (batch_id) cross join lateral jsonb_each_text(g.late_reports) as late "
+        "where g.logical_date = %s and b.status in ('accepted', 'published') group by 1, 2 order by 3 desc, 1, 2",
+        (day,)).fetchall()
+
+
 def night_report(result: NightResult) -> str:
     with psycopg.connect(database_url()) as conn:
         ledger = ledger_summary(result.day)
+        formats = _format_counts(conn, result.day)
+        late = _late_reports(conn, result.day)
         marts = _mart_counts(conn)
         published = _publish_counts(conn)
     verdict = "OK" if result.ok else "FAILED"
@@ -52,6 +71,12 @@ def night_report(result: NightResult) -> str:
         "",
         "Feeds (ops.load_batch):",
         *_table(["feed", "batches", "status", "received", "accepted", "quarantined"], ledger),
+        "",
+        "File formats loaded (current national format or the 2016 one):",
+        *(_table(["feed", "format", "files", "received", "accepted"], formats) if formats else ["  no files"]),
+        "",
+        "Late double-publicity reports by department (accepted and counted, not held):",
+        *(_table(["feed", "department", "rows"], late) if late else ["  none"]),
         "",
         "Marts:",
         *_table(["table", "rows"], marts),

@@ -12,6 +12,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from credit_warehouse.devtools.generator.night import generate_night
+from credit_warehouse.feeds.headers import map_header
 from credit_warehouse.feeds.registry import get_feed
 
 NIGHT = date(2024, 5, 10)
@@ -37,8 +38,10 @@ def read_unit(feed: str, unit: dict, landing: Path) -> Iterator[dict[str, str]]:
     else:
         with path.open(encoding=unit["encoding"], newline="") as handle:
             header, *body = list(csv.reader(handle))
+    spec = get_feed(feed)
+    names = [spec.columns[p].name for p in map_header(spec, header, unit["path"]).positions]  # any national format
     for values in body:
-        yield {mapping[h]: str(v) for h, v in zip(header, values, strict=True)}
+        yield {name: str(v) for name, v in zip(names, values, strict=True)}
 
 
 def read_dirt(report) -> list[dict]:

@@ -37,9 +37,15 @@ class Unit:
     name: str  # file name, table name or endpoint
     format: str  # csv | xlsx | jsonl | sql | json
     encoding: str | None = None
-    header: str = "label"  # label | code | name: which registry header the source uses
+    header: str = "label"  # label | code | name, or an older layout's name (gb2016): the headers the source uses
     date_style: str = "iso"
     share: float = 1.0  # share of the feed's rows this unit carries
+
+
+def _header(column, style: str) -> str:
+    if style == "code" and column.code:
+        return column.code
+    return column.name if style == "name" else column.label
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,21 @@ class FeedBuilder:
 
     def date_style(self, unit_key: str) -> str:
         return self.unit_map[unit_key].date_style
+
+    def unit_columns(self, unit: Unit) -> tuple[str, ...]:
+        """The columns a unit sends: all of them, or the ones an older national format has, in its order."""
+        if unit.header in ("label", "code", "name"):
+            return self.columns
+        return tuple(column for _, column in self.feed.layout(unit.header).headers)
+
+    def unit_headers(self, unit: Unit) -> list[str]:
+        if unit.header in ("label", "code", "name"):
+            return [_header(self.feed.column(c), unit.header) for c in self.columns]
+        return [header for header, _ in self.feed.layout(unit.header).headers]
+
+    def as_sent(self, values: dict[str, str], unit: Unit) -> dict[str, str]:
+        """A row as the unit's format writes it (older formats recode some values; see the builders)."""
+        return values
 
     def empty_row(self) -> dict[str, str]:
         return dict.fromkeys(self.columns, "")

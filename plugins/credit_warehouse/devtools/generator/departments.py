@@ -14,7 +14,7 @@ from credit_warehouse.devtools.generator.authorities import (
 )
 from credit_warehouse.devtools.generator.base import Built, FeedBuilder, Unit, format_date
 from credit_warehouse.devtools.generator.calendar import working_days_back
-from credit_warehouse.devtools.generator.reference import LICENSE_CATEGORIES, LIST_TYPES
+from credit_warehouse.devtools.generator.reference import LICENSE_CATEGORIES, LIST_TYPES, PENALTY_CATEGORIES
 from credit_warehouse.devtools.generator.subjects import Subject
 
 NO_EXPIRY = date(2099, 12, 31)
@@ -109,7 +109,8 @@ class LicenseBuilder(FeedBuilder):
         return [
             Unit("scjg", "file", f"scjg_license_{day}.csv", "csv", "utf-8", "code", "iso", 0.3),
             Unit("jtys", "file", f"jtys_license_{day}.xlsx", "xlsx", None, "label", "chinese", 0.15),
-            Unit("zjj", "file", f"zjj_license_{day}.csv", "csv", "utf-8", "code", "compact", 0.15),
+            # housing still exports the 2016 national format (its own headers and status codes)
+            Unit("zjj", "file", f"zjj_license_{day}.csv", "csv", "utf-8", "gb2016", "compact", 0.15),
             Unit("wjw", "file", f"wjw_license_{day}.csv", "csv", "utf-8", "code", "slash", 0.15),
             Unit("sthj", "file", f"sthj_license_{day}.csv", "csv", "utf-8", "code", "iso", 0.1),
             Unit("xzsp", "file", f"xzsp_license_{day}.csv", "csv", "utf-8", "label", "iso", 0.15),
@@ -138,12 +139,29 @@ class LicenseBuilder(FeedBuilder):
             valid_to=format_date(add_years(decided_on, years) if years else NO_EXPIRY, style),
             authority=decided.name,
             authority_uscc=decided.uscc,
-            status="0" if department == "zjj" else "1",  # zjj still runs the old 0 = normal coding
+            status="1",
             source_unit=reporter.name,
             source_unit_uscc=reporter.uscc,
             remark=rng.choice(("", "", "", "", "暂无", "告知承诺制办理")),
         )
         return Built(row, unit)
+
+    def as_sent(self, values: dict[str, str], unit: Unit) -> dict[str, str]:
+        if unit.header != "gb2016":
+            return values
+        return {**values, **_gb2016_extras(values, self.night.logical_date),
+                "status": _GB2016_STATUS.get(values["status"], values["status"])}
+
+
+# the 2016 format: 0 正常 and 1 撤销 where the current one has 1 valid and 2 revoked
+_GB2016_STATUS = {"1": "0", "2": "1"}
+
+
+def _gb2016_extras(values: dict[str, str], logical_date: date) -> dict[str, str]:
+    """地方编码 (from the subject's code, else the city) and 数据更新时间戳, which only the 2016 format sends."""
+    code = values.get("uscc") or ""
+    division = code[2:8] if len(code) == 18 and code[2:8].isdigit() else "370800"
+    return {"division_code": division, "source_updated_at": f"{logical_date.isoformat()} 18:30:00"}
 
 
 # (department, violation type, facts, legal basis)
@@ -196,7 +214,8 @@ class PenaltyBuilder(FeedBuilder):
             Unit("sthj", "file", f"sthj_penalty_{day}.csv", "csv", "gb18030", "label", "chinese", 0.1),
             Unit("yjgl", "file", f"yjgl_penalty_{day}.csv", "csv", "gb18030", "label", "compact", 0.1),
             Unit("sw", "file", f"sw_penalty_{day}.csv", "csv", "gb18030", "label", "iso", 0.2),
-            Unit("jtys", "file", f"jtys_penalty_{day}.csv", "csv", "gb18030", "label", "slash", 0.15),
+            # transport still exports the 2016 national format: category names in 处罚类别1/2, no 万元 column
+            Unit("jtys", "file", f"jtys_penalty_{day}.csv", "csv", "gb18030", "gb2016", "slash", 0.15),
             Unit("zjj", "file", f"zjj_penalty_{day}.csv", "csv", "gb18030", "label", "iso", 0.1),
         ]
 
@@ -253,6 +272,16 @@ class PenaltyBuilder(FeedBuilder):
             source_unit_uscc=reporter.uscc,
         )
         return Built(row, unit)
+
+    def as_sent(self, values: dict[str, str], unit: Unit) -> dict[str, str]:
+        if unit.header != "gb2016":
+            return values
+        names = [_PENALTY_CATEGORY_NAME.get(code, code) for code in values["penalty_categories"].split(",")]
+        return {**values, **_gb2016_extras(values, self.night.logical_date), "status": "0",
+                "penalty_categories": names[0], "penalty_category_2": "、".join(names[1:])}
+
+
+_PENALTY_CATEGORY_NAME = {code: name for code, name, _ in PENALTY_CATEGORIES}
 
 
 # (honour, level, recognising department key, or a fixed unit name)

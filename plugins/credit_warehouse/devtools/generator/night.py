@@ -73,7 +73,7 @@ class _Outputs:
 
     def open(self, builder: FeedBuilder, unit: Unit) -> Sink:
         feed, day = builder.feed, self.night.logical_date
-        headers = [self._header(builder, column, unit.header) for column in builder.columns]
+        headers = builder.unit_headers(unit)
         if unit.kind == "file":
             path = self.landing / feed.name / day.isoformat() / unit.name
             if unit.format == "xlsx":
@@ -88,13 +88,6 @@ class _Outputs:
         if self._conn is None:
             self._conn = self.stack.enter_context(source_db.connect(self.source_database))
         return source_db.TableSink(self._conn, unit.name, builder.columns, day, builder.row_count())
-
-    @staticmethod
-    def _header(builder: FeedBuilder, column: str, style: str) -> str:
-        spec = builder.feed.column(column)
-        if style == "code" and spec.code:
-            return spec.code
-        return column if style == "name" else spec.label
 
     def describe(self, unit: Unit, sink: Sink) -> dict:
         if unit.kind == "file":
@@ -128,6 +121,7 @@ def _generate_feed(builder: FeedBuilder, outputs: _Outputs, dirt_log) -> FeedRep
             sinks[key] = outputs.open(builder, unit)
             sinks_stack.callback(sinks[key].close)
         last_clean: dict[str, tuple[int, dict[str, str]]] = {}
+        sent_columns = {key: builder.unit_columns(unit) for key, unit in units.items()}
         business_key = builder.feed.business_key
         for index in range(builder.row_count()):
             rng = row_rng(night.seed, builder.feed_name, night.logical_date, index)
@@ -143,11 +137,15 @@ def _generate_feed(builder: FeedBuilder, outputs: _Outputs, dirt_log) -> FeedRep
                             injected = Injected("duplicate", None)
                             break
                         continue
+                    before = dict(built.values)
                     injected = injectors[built.unit].inject(kind, built.values, rng)
+                    if injected and injected.column and injected.column not in sent_columns[built.unit]:
+                        built.values, injected = before, None  # dirt in a column this format does not send
                     if injected:
                         break
             sink = sinks[built.unit]
-            row_number = sink.write([built.values[c] for c in builder.columns])
+            sent = builder.as_sent(built.values, units[built.unit])
+            row_number = sink.write([sent[c] for c in sent_columns[built.unit]])
             report.rows += 1
             if injected is None:
                 last_clean[built.unit] = (row_number, built.values)
