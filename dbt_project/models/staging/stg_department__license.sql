@@ -17,6 +17,15 @@ record_status as (
         status_sent,
         status_code
     from {{ ref('record_status') }}
+),
+
+-- the 2016 format names the authority without its USCC and sends no data-source unit: both are the
+-- authority, whose USCC the directory of reporting units gives
+reporting_unit as (
+    select
+        authority_name,
+        authority_uscc
+    from {{ ref('reporting_unit') }}
 )
 
 select
@@ -47,14 +56,19 @@ select
     {{ clean_text('source.license_no') }} as license_no,
     {{ clean_text('source.content') }} as content,
     {{ clean_date('source.decision_date') }} as decision_date,
-    {{ clean_date('source.valid_from') }} as valid_from,
+    -- a licence takes effect on its decision unless the report says otherwise (the 2016 format never does)
+    coalesce({{ clean_date('source.valid_from') }}, {{ clean_date('source.decision_date') }}) as valid_from,
     {{ clean_date('source.valid_to') }} as valid_to,
     {{ clean_text('source.authority') }} as authority,
-    {{ clean_code('source.authority_uscc') }} as authority_uscc,
+    coalesce({{ clean_code('source.authority_uscc') }}, reporting_unit.authority_uscc) as authority_uscc,
     -- 当前状态 mapped by the file's national format (ref record_status), never guessed per value
     record_status.status_code as license_status,
-    {{ clean_text('source.source_unit') }} as source_unit,
-    {{ clean_code('source.source_unit_uscc') }} as source_unit_uscc,
+    coalesce({{ clean_text('source.source_unit') }}, {{ clean_text('source.authority') }}) as source_unit,
+    coalesce(
+        {{ clean_code('source.source_unit_uscc') }},
+        {{ clean_code('source.authority_uscc') }},
+        reporting_unit.authority_uscc
+    ) as source_unit_uscc,
     {{ clean_text('source.remark') }} as remark,
     {{ clean_code('source.division_code') }} as division_code,
     {{ clean_date('source.source_updated_at') }} as source_updated_on
@@ -64,6 +78,8 @@ left join license_category
     on
         license_category.category_code = lpad({{ clean_code('source.license_category') }}, 2, '0')
         or license_category.category_name = {{ clean_text('source.license_category') }}
+left join reporting_unit
+    on {{ clean_text('source.authority') }} = reporting_unit.authority_name
 left join record_status
     on
         source.source_layout = record_status.layout

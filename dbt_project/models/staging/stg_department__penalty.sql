@@ -21,6 +21,15 @@ record_status as (
     from {{ ref('record_status') }}
 ),
 
+-- the 2016 format names the authority without its USCC and sends no data-source unit: both are the
+-- authority, whose USCC the directory of reporting units gives
+reporting_unit as (
+    select
+        authority_name,
+        authority_uscc
+    from {{ ref('reporting_unit') }}
+),
+
 cleaned as (
     select
         source.*,
@@ -73,14 +82,20 @@ select
         when '一般' then 'general'
     end as severity,
     {{ clean_text('cleaned.authority') }} as authority,
-    {{ clean_code('cleaned.authority_uscc') }} as authority_uscc,
-    {{ clean_text('cleaned.source_unit') }} as source_unit,
-    {{ clean_code('cleaned.source_unit_uscc') }} as source_unit_uscc,
+    coalesce({{ clean_code('cleaned.authority_uscc') }}, reporting_unit.authority_uscc) as authority_uscc,
+    coalesce({{ clean_text('cleaned.source_unit') }}, {{ clean_text('cleaned.authority') }}) as source_unit,
+    coalesce(
+        {{ clean_code('cleaned.source_unit_uscc') }},
+        {{ clean_code('cleaned.authority_uscc') }},
+        reporting_unit.authority_uscc
+    ) as source_unit_uscc,
     record_status.status_code as penalty_status,
     {{ clean_code('cleaned.division_code') }} as division_code,
     {{ clean_date('cleaned.source_updated_at') }} as source_updated_on,
     {{ clean_text('cleaned.remark') }} as remark
 from cleaned
+left join reporting_unit
+    on {{ clean_text('cleaned.authority') }} = reporting_unit.authority_name
 left join record_status
     on
         cleaned.source_layout = record_status.layout

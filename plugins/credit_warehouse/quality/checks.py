@@ -119,7 +119,7 @@ class _Compiler:
                 sql.SQL("{} = r.{}::text").format(code, sql.Identifier(c)) for c in spec["ref_columns"])
             return sql.SQL("not exists (select 1 from {} as r where {})").format(ref, matches)
 
-        self._code_check(spec, bad_code, f"not a code of ref.{spec['ref_table']}")
+        self._code_check(spec, bad_code, spec.get("message") or f"not a code of ref.{spec['ref_table']}")
 
     def _code_check(self, spec, bad_code, message: str) -> None:
         """A code column checked as a whole, or split on ``separator`` with every part checked."""

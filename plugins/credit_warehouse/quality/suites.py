@@ -39,7 +39,7 @@ _RULE_KEYS: dict[str, tuple[set[str], set[str]]] = {
     "required_when": ({"column", "when"}, set()),
     "required_any": ({"columns"}, set()),
     "in_set": ({"column", "values"}, {"separator", "when"}),
-    "in_ref": ({"column", "ref_table", "ref_columns"}, {"separator"}),
+    "in_ref": ({"column", "ref_table", "ref_columns"}, {"separator", "message"}),
     "pattern": ({"column", "regex"}, {"message"}),
     "identifier": ({"columns", "accept"}, {"when"}),
     "date": ({"columns"}, {"not_future", "min", "placeholders"}),

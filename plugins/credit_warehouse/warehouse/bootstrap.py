@@ -62,7 +62,8 @@ def load_reference_data() -> None:
     """The dbt seeds (calendar, list types, code tables) into ref: the gates need them before dbt builds."""
     from credit_warehouse.transform.dbt import run_dbt
 
-    run_dbt(["seed"])
+    # full refresh: a seed whose columns changed is recreated instead of failing on its old table
+    run_dbt(["seed", "--full-refresh"])
 
 
 def bootstrap(reference_data: bool = True) -> list[str]:

@@ -68,3 +68,25 @@ def test_the_double_publicity_deadline_is_one_number_for_gates_and_dbt():
     }
     assert deadlines == {"dept_license": project["vars"]["double_publicity_max_working_days"],
                          "dept_penalty": project["vars"]["double_publicity_max_working_days"]}
+
+
+def test_gate_staging_and_contract_agree_on_every_status_code():
+    """当前状态: the gate accepts per format exactly the codes staging maps (seed record_status), and every
+    mapped code is one the publish contract accepts: no value passes the gate only to be held at publishing."""
+    import csv
+
+    from credit_warehouse.settings import PROJECT_ROOT
+
+    with (PROJECT_ROOT / "dbt_project" / "seeds" / "record_status.csv").open(encoding="utf-8") as handle:
+        seed = list(csv.DictReader(handle))
+    contract = json.loads((EXPECTATIONS_DIR / "publish_contract.json").read_text(encoding="utf-8"))
+    published = {code for e in contract["expectations"] if e["kwargs"]["column"] == "status"
+                 for code in e["kwargs"].get("value_set", [])}
+    assert published == {"1", "2"}
+    assert {row["status_code"] for row in seed} <= published
+    for feed in ("dept_license", "dept_penalty"):
+        suite = load_suite(feed)
+        for layout in load_registry().get(feed).layouts:
+            accepted = {v for r in suite.rules if r.kind == "in_set" and r.spec["column"] == "status"
+                        and r.applies_to(layout.name) for v in r.spec["values"]}
+            assert accepted == {row["status_sent"] for row in seed if row["layout"] == layout.name}, (feed, layout)

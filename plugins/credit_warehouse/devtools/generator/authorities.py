@@ -92,3 +92,14 @@ def serial(logical_date: date, index: int) -> str:
 def doc_no(prefix: str, word: str, logical_date: date, index: int) -> str:
     """A document number such as 济历市监罚字〔2024〕13100001号."""
     return f"{prefix}{word}〔{logical_date.year}〕{serial(logical_date, index)}号"
+
+
+def reporting_units() -> list[tuple[str, str, str, str]]:
+    """The directory of reporting units (信用信息提供单位目录): every department of the home cities and their
+    counties, as (name, USCC, division, department key). The 2016 format names an authority without its
+    USCC; the warehouse takes it from this directory."""
+    divisions = [d for d in DIVISION_BY_CODE.values()
+                 if d.code in HOME_CITIES or (d.level == "county" and d.city_code in HOME_CITIES)]
+    return sorted({(a.name, a.uscc, code, key)
+                   for key in DEPARTMENTS for code in (d.code for d in divisions)
+                   for a in (authority(key, code),)})

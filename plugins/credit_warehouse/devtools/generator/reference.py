@@ -337,6 +337,9 @@ def _write(path: Path, header: list[str], rows) -> int:
 
 def write_seeds(folder: Path) -> dict[str, int]:
     """Writes every seed CSV into ``folder``; returns rows per seed."""
+    # the authorities are named from the division table above, so they are imported here, not at the top
+    from credit_warehouse.devtools.generator.authorities import reporting_units
+
     folder.mkdir(parents=True, exist_ok=True)
     return {
         "cn_working_calendar": write_calendar_csv(folder / "cn_working_calendar.csv"),
@@ -368,6 +371,9 @@ def write_seeds(folder: Path) -> dict[str, int]:
                                   LEGAL_EXCLUSIONS),
         "legal_exclusion_scope": _write(folder / "legal_exclusion_scope.csv", ["feed", "column_name"],
                                         LEGAL_EXCLUSION_SCOPE),
+        "reporting_unit": _write(folder / "reporting_unit.csv",
+                                 ["authority_name", "authority_uscc", "division_code", "department"],
+                                 reporting_units()),
         "record_status": _write(folder / "record_status.csv", ["layout", "status_sent", "status_code", "status_name"],
                                 RECORD_STATUSES),
         "disclosure_class": _write(
