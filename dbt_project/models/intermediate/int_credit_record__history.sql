@@ -42,8 +42,9 @@
         'fine_amount_10k_yuan': 'fine_amount_10k_yuan', 'authority': 'authority'}},
     {'model': 'stg_department__redlist', 'values': {
         'record_kind': "'redlist'", 'source_feed': "'dept_redlist'",
-        'record_key': "recognition_doc_no || '@' || uscc", 'doc_no': 'recognition_doc_no',
-        'subject_name': 'subject_name', 'subject_category': "'legal_person'", 'uscc': 'uscc',
+        'record_key': "recognition_doc_no || '@' || coalesce(uscc, left(person_key, 16))", 'doc_no': 'recognition_doc_no',
+        'subject_name': 'subject_name', 'subject_category': 'subject_category', 'uscc': 'uscc',
+        'person_key': 'person_key', 'id_no_masked': 'person_id_no_masked',
         'event_date': 'recognised_on', 'version_date': 'reported_on', 'valid_from': 'recognised_on',
         'valid_to': 'valid_to', 'authority': 'recognising_unit'}},
     {'model': 'stg_department__blacklist', 'values': {

@@ -206,6 +206,18 @@ class _Compiler:
                      ).format(col=_trimmed(column), stated=stated, amount=amount,
                               c=sql.SQL(column), t=sql.SQL(text_column)))
 
+    def _list_owner(self, spec):
+        authority, list_type = _trimmed(spec["column"]), _trimmed(spec["type_column"])
+        owner = sql.SQL(
+            "(select t.list_type_name || '（' || t.owner_department || '）' from ref.credit_list_type as t "
+            "where (t.list_type_code::text = {lt} or t.list_type_name = {lt}) and t.authority_pattern <> '' "
+            "and {a} !~ t.authority_pattern)"
+        ).format(lt=list_type, a=authority)
+        self.add("list_owner", spec["column"], sql.SQL("{} is not null and {} !~ {} and {} is not null").format(
+            authority, authority, sql.Literal(spec["forwarders"]), owner),
+            "the listing authority does not own this list type, nor is it the credit office forwarding it",
+            value=sql.SQL("left({}, 100) || ' does not keep ' || {}").format(authority, owner))
+
     def _legal_exclusion(self, spec):
         # the columns come from ref.legal_exclusion_scope, the patterns from ref.legal_exclusion
         for column in self.exclusion_columns:

@@ -107,6 +107,7 @@ def _check_references(conn: psycopg.Connection, feed: Feed, suite: Suite, logica
     if any(r.kind == "legal_exclusion" for r in suite.rules):
         needed |= {"legal_exclusion", "legal_exclusion_scope"}
     needed |= {r.spec["ref_table"] for r in suite.rules if r.kind == "in_ref"}
+    needed |= {"credit_list_type" for r in suite.rules if r.kind == "list_owner"}
     timely = any(r.kind == "timeliness" for r in suite.rules)
     if timely:
         needed.add("cn_working_calendar")

@@ -48,6 +48,7 @@ _RULE_KEYS: dict[str, tuple[set[str], set[str]]] = {
     "amount": ({"columns"}, {"min", "max", "unit", "integer"}),
     "penalty_categories": ({"columns"}, set()),
     "fine_in_text": ({"column", "text_columns"}, set()),
+    "list_owner": ({"column", "type_column", "forwarders"}, set()),
     "legal_exclusion": (set(), set()),  # patterns and columns: ref.legal_exclusion and _scope
     "unique_key": (set(), {"across_batches"}),
 }
@@ -180,7 +181,7 @@ def _check_rule(kind: str, spec: dict, where: str, column, fail) -> None:
                 raise fail(where, f"{key!r} must be a non-empty list")
             for name in spec[key]:
                 column(name, where)
-    for key in ("column", "department_column"):
+    for key in ("column", "department_column", "type_column"):
         if key in spec:
             column(spec[key], where)
     if "when" in spec:
@@ -195,8 +196,9 @@ def _check_rule(kind: str, spec: dict, where: str, column, fail) -> None:
     values = spec.get("values", ["-"])
     if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
         raise fail(where, "'values' must be a non-empty list of strings")
-    if "regex" in spec:
-        _regex(spec["regex"], where, fail)
+    for key in ("regex", "forwarders"):
+        if key in spec:
+            _regex(spec[key], where, fail)
     if "separator" in spec:
         _regex(spec["separator"], where, fail)
     if kind == "in_ref":

@@ -251,3 +251,42 @@ def test_raw_bytes_copy_and_python_path_load_the_same_rows(landing, superuser_co
     sources = superuser_conn.execute("select distinct _source from raw.dept_commitment where _batch_id = %s",
                                      (fast.batch_id,)).fetchall()
     assert sources == [("dept_commitment/2024-03-13/1-clean.csv",)]
+
+
+GB2016_PENALTY_HEADER = (
+    "行政处罚决定书文号,处罚名称,处罚类别1,处罚类别2,处罚事由,处罚依据,行政相对人名称,"
+    "行政相对人代码_1 (统一社会信用代码),行政相对人代码-2（组织机构代码）,行政相对人代码_3(工商登记码),"
+    "行政相对人代码_4(税务登记号),行政相对人代码_5(居民身份证号):,法定代表人姓名,处罚结果,处罚决定日期,处罚机关,"
+    "当前状态,地方编码,数据更新时间戳,备注"
+)
+
+
+def test_a_2016_format_delivery_loads_gates_and_records_its_format(landing, superuser_conn):
+    from credit_warehouse.identifiers import make_uscc
+    from credit_warehouse.quality.gate import gate_batch
+
+    day = date(2024, 7, 10)
+    authority = superuser_conn.execute(
+        "select authority_name from ref.reporting_unit where department = 'jtys' order by 1 limit 1").fetchone()[0]
+    company = make_uscc("9", "1", "370102", "MA3C9001")
+    lines = [GB2016_PENALTY_HEADER,
+             f"济交罚〔2024〕1号,车辆超限运输,罚款,,超限{1}吨,《公路安全保护条例》第六十四条,济南甲公司,{company},,,,,王某,"
+             f"罚款人民币2000元,2024-07-08,{authority},0,370102,2024-07-10 18:30:00,",
+             f"济交罚〔2024〕2号,车辆超限运输,警告,法律、行政法规规定的其他行政处罚,超限,《公路安全保护条例》,济南乙公司,"
+             f",{company[8:17]},,,,,警告,2024-07-08,{authority},0,370102,2024-07-10,",
+             f"济交罚〔2024〕3号,车辆超限运输,罚款,,超限,《公路安全保护条例》,济南丙公司,{company},,,,,,罚款,"
+             f"2024-07-08,{authority},3,370102,2024-07-10,",   # 当前状态 3 (其他) has no current meaning
+             "济交罚〔2024〕4号,车辆超限运输,罚款,,超限,《公路安全保护条例》,济南丁公司,,,,,,,罚款,"
+             "2024-07-08,某县不存在局,0,370102,2024-07-10,"]  # no subject code, unknown authority
+    _deliver(landing, "dept_penalty", day, "jtys_penalty.csv", ("\n".join(lines) + "\n").encode("gb18030"))
+
+    [outcome] = extract_and_load("dept_penalty", day)
+    assert outcome.status == "loaded", outcome.message
+    assert superuser_conn.execute("select source_layout from ops.load_batch where batch_id = %s",
+                                  (outcome.batch_id,)).fetchone()[0] == "gb2016"
+    result = gate_batch("dept_penalty", outcome.batch_id, alert=False)
+    reasons = dict(superuser_conn.execute(
+        "select _row_number, array_agg(r ->> 'expectation' order by r ->> 'expectation') from quarantine.dept_penalty,"
+        " jsonb_array_elements(reasons) as r where _batch_id = %s group by 1", (outcome.batch_id,)).fetchall())
+    assert reasons == {3: ["code_table"], 4: ["code_table", "required_any"]}
+    assert result.rows_accepted == 2

@@ -158,3 +158,44 @@ def test_court_ids_are_accepted_masked_or_as_organisation_codes(kit):
     assert sorted(quarantined) == [3, 4]
     assert all(r["expectation"] == "identifier_valid" for n in (3, 4) for r in quarantined[n])
     assert result.held  # 2 of 4 rows over the 5% threshold
+
+
+def test_a_listing_by_an_authority_that_does_not_own_the_list_is_quarantined(kit):
+    def listing(n: int, list_type: str, authority: str) -> dict:
+        return {"subject_name": f"济南测试企业{n}有限公司", "subject_category": "法人及非法人组织", "uscc": kit.uscc(n),
+                "list_type": list_type, "listing_reason": "虚开增值税专用发票",
+                "listing_doc_no": f"济税黑〔2024〕{n}号", "listed_on": "2024-07-01", "listing_authority": authority}
+
+    rows = [
+        listing(1, "2", "国家税务总局济南市税务局"),                 # the owner
+        listing(2, "重大税收违法案件当事人", "济南市市场监督管理局"),  # not the owner
+        listing(3, "2", "济南市发展和改革委员会"),                   # the credit office forwarding it
+        listing(4, "8", "济南市交通运输局"),                         # type 8: any department
+        listing(5, "14", "济南市人力资源和社会保障局"),
+        listing(6, "6", "济南市市场监督管理局"),                     # customs lists belong to customs
+    ]
+    batch_id = kit.deliver("dept_blacklist", rows)
+    result = gate_batch("dept_blacklist", batch_id, alert=False)
+    quarantined = _quarantine("dept_blacklist", batch_id)
+    assert sorted(quarantined) == [2, 6]
+    reason = next(r for r in quarantined[2] if r["expectation"] == "list_owner")
+    assert reason["value"] == "济南市市场监督管理局 does not keep 重大税收违法案件当事人（税务部门）"
+    assert result.rows_accepted == 4
+
+
+def test_the_red_list_takes_natural_persons(kit):
+    person = kit.resident_id(77)
+    rows = [
+        {"subject_name": "张某", "person_id_no": person, "honour_name": "济南市道德模范（诚实守信类）",
+         "recognising_unit": "济南市发展和改革委员会", "recognition_doc_no": "济发改信用〔2024〕1号",
+         "recognised_on": "2024/7/1"},
+        {"subject_name": "济南测试企业有限公司", "uscc": kit.uscc(8), "honour_name": "诚信示范企业",
+         "recognising_unit": "济南市发展和改革委员会", "recognition_doc_no": "济发改信用〔2024〕1号",
+         "recognised_on": "2024/7/1"},
+        {"subject_name": "李某", "honour_name": "诚信之星", "recognising_unit": "济南市发展和改革委员会",
+         "recognition_doc_no": "济发改信用〔2024〕2号", "recognised_on": "2024/7/1"},  # no code at all
+    ]
+    batch_id = kit.deliver("dept_redlist", rows)
+    gate_batch("dept_redlist", batch_id, alert=False)
+    quarantined = _quarantine("dept_redlist", batch_id)
+    assert {n: [r["expectation"] for r in reasons] for n, reasons in quarantined.items()} == {3: ["required_any"]}

@@ -39,6 +39,7 @@ DEPARTMENTS = {
         Department("jrj", "地方金融监督管理局", "金"),
         Department("gaj", "公安局", "公"),
         Department("nyj", "能源局", "能"),
+        Department("hg", "海关", "关"),
     )
 }
 

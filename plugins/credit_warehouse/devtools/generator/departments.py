@@ -296,8 +296,15 @@ _HONOURS = (
 )
 
 
+_PERSON_HONOURS = (
+    ("济南市道德模范（诚实守信类）", "市级", "济南市发展和改革委员会", "济发改信用"),
+    ("济宁市诚信之星", "市级", "济宁市发展和改革委员会", "济宁发改信用"),
+)
+
+
 class RedlistBuilder(FeedBuilder):
     feed_name = "dept_redlist"
+    person_id_column = "person_id_no"
     dirt_kinds = ("full_width_code", "lower_case_code", "placeholder_optional", "bad_uscc_checksum", "duplicate",
                   "future_date", "missing_required")
     date_column = "recognised_on"
@@ -307,13 +314,17 @@ class RedlistBuilder(FeedBuilder):
                      "slash")]
 
     def build(self, index: int, rng: random.Random) -> Built:
-        subject = self.night.pool.draw_organisation(rng, ("91", "93", "12", "52"))
-        honour, level, unit_name, prefix = rng.choice(_HONOURS)
         recognised = working_days_back(self.night.logical_date, rng.randrange(1, 10))
         row = self.empty_row()
+        if rng.random() < 0.08:  # 诚信典型 persons (道德模范, 诚信之星) are honoured too
+            subject = self.night.pool.draw_person(rng)
+            honour, level, unit_name, prefix = rng.choice(_PERSON_HONOURS)
+            row.update(subject_name=subject.name, person_id_no=subject.person.id_no)
+        else:
+            subject = self.night.pool.draw_organisation(rng, ("91", "93", "12", "52"))
+            honour, level, unit_name, prefix = rng.choice(_HONOURS)
+            row.update(subject_name=subject.name, uscc=subject.uscc)
         row.update(
-            subject_name=subject.name,
-            uscc=subject.uscc,
             honour_name=honour,
             honour_content=f"{recognised.year - 1}年度{honour}",
             honour_level=level,
@@ -331,7 +342,7 @@ _LISTINGS = {
     3: ("yjgl", "当事人发生生产安全责任事故，造成{n}人死亡，被依法列入安全生产严重失信主体名单", False),
     4: ("scjg", "当事人生产销售不合格产品，货值金额{v}元，情节严重", False),
     5: ("tjj", "当事人在统计调查中提供不真实统计资料，情节严重", False),
-    6: ("scjg", "当事人被海关认定为失信企业", False),
+    6: ("hg", "当事人被海关认定为失信企业", False),
     7: ("gaj", "当事人以高额回报为诱饵非法吸收公众存款{v}元", True),
     8: ("scjg", "当事人被列入经营异常名录届满3年仍未履行相关义务", False),
     10: ("jrj", "当事人作为私募投资基金管理人挪用基金财产{v}元", False),

@@ -140,23 +140,24 @@ class ListType:
     name: str
     owner_department: str
     domain: str  # lists of one domain count once for 重点监管对象 (two or more domains)
+    authority_pattern: str  # the listing authorities that own the list (regex); empty: any department
 
 
 LIST_TYPES: tuple[ListType, ...] = (
-    ListType(1, "失信被执行人", "人民法院", "judicial"),
-    ListType(2, "重大税收违法案件当事人", "税务部门", "taxation"),
-    ListType(3, "安全生产黑名单", "应急管理部门", "work_safety"),
-    ListType(4, "严重质量失信企业", "市场监督管理部门", "product_quality"),
-    ListType(5, "统计上严重失信企业", "统计部门", "statistics"),
-    ListType(6, "海关失信认证企业", "海关", "customs"),
-    ListType(7, "非法集资名单", "公安部门", "illegal_fundraising"),
-    ListType(8, "其他严重违法名单", "各相关部门", "other"),
-    ListType(9, "严重失信债务人名单", "人民法院", "judicial"),
-    ListType(10, "严重失信PE/VC企业名单", "金融监管部门", "finance"),
-    ListType(11, "恶意逃废债借款人名单", "金融监管部门", "finance"),
-    ListType(12, "涉电力领域失信关联黑名单", "能源部门", "energy"),
-    ListType(13, "慈善捐助失信问题领域黑名单", "民政部门", "charity"),
-    ListType(14, "拖欠农民工工资黑名单", "人力资源和社会保障部门", "labour"),
+    ListType(1, "失信被执行人", "人民法院", "judicial", "法院"),
+    ListType(2, "重大税收违法案件当事人", "税务部门", "taxation", "税务"),
+    ListType(3, "安全生产黑名单", "应急管理部门", "work_safety", "应急管理|安全生产监督"),
+    ListType(4, "严重质量失信企业", "市场监督管理部门", "product_quality", "市场监督管理|质量技术监督"),
+    ListType(5, "统计上严重失信企业", "统计部门", "statistics", "统计"),
+    ListType(6, "海关失信认证企业", "海关", "customs", "海关"),
+    ListType(7, "非法集资名单", "公安部门", "illegal_fundraising", "公安|处置非法集资|金融监督管理"),
+    ListType(8, "其他严重违法名单", "各相关部门", "other", ""),
+    ListType(9, "严重失信债务人名单", "人民法院", "judicial", "法院"),
+    ListType(10, "严重失信PE/VC企业名单", "金融监管部门", "finance", "金融|证券监督管理|证监"),
+    ListType(11, "恶意逃废债借款人名单", "金融监管部门", "finance", "金融|银行保险监督管理|银保监|人民银行"),
+    ListType(12, "涉电力领域失信关联黑名单", "能源部门", "energy", "能源|发展和改革|发展改革|电力"),
+    ListType(13, "慈善捐助失信问题领域黑名单", "民政部门", "charity", "民政"),
+    ListType(14, "拖欠农民工工资黑名单", "人力资源和社会保障部门", "labour", "人力资源和社会保障|人社"),
 )
 
 LICENSE_CATEGORIES = (("01", "普通"), ("02", "特许"), ("03", "认可"), ("04", "核准"), ("05", "登记"), ("06", "其他"))
@@ -350,8 +351,8 @@ def write_seeds(folder: Path) -> dict[str, int]:
         ),
         "credit_list_type": _write(
             folder / "credit_list_type.csv",
-            ["list_type_code", "list_type_name", "owner_department", "domain"],
-            ((t.code, t.name, t.owner_department, t.domain) for t in LIST_TYPES),
+            ["list_type_code", "list_type_name", "owner_department", "domain", "authority_pattern"],
+            ((t.code, t.name, t.owner_department, t.domain, t.authority_pattern) for t in LIST_TYPES),
         ),
         "license_category": _write(folder / "license_category.csv", ["category_code", "category_name"],
                                    LICENSE_CATEGORIES),
