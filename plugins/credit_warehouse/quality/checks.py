@@ -218,6 +218,16 @@ class _Compiler:
             "the listing authority does not own this list type, nor is it the credit office forwarding it",
             value=sql.SQL("left({}, 100) || ' does not keep ' || {}").format(authority, owner))
 
+    def _org_code_linked(self, spec):
+        org, uscc = spec["column"], spec["uscc_column"]
+        code = sql.SQL("util.normalize_code({})").format(_trimmed(org))
+        linked = sql.SQL("util.usccs_embedding({}, {}, {})").format(
+            code, sql.Literal(self.feed.raw_table), sql.Literal(self.batch_id))
+        self.add("org_code_linked", org, sql.SQL("{} and {} and util.org_code_is_valid({}) and {} <> 1").format(
+            _missing(uscc), _present(org), code, linked),
+            "organisation code not linked to a USCC: no USCC, and not exactly one known USCC embeds the code",
+            value=sql.SQL("{} || ' is embedded in ' || {} || ' known USCC(s)'").format(code, linked))
+
     def _legal_exclusion(self, spec):
         # the columns come from ref.legal_exclusion_scope, the patterns from ref.legal_exclusion
         for column in self.exclusion_columns:
@@ -362,6 +372,20 @@ def late_reports_query(feed: Feed, suite: Suite, logical_date: date, batch_id: i
     ).format(department=sql.Identifier(rule.spec["department_column"]), raw=sql.Identifier("raw", feed.raw_table),
              batch=sql.Literal(batch_id), decided=sql.Identifier(rule.spec["column"]), latest_late=latest_late,
              quarantine=sql.Identifier("quarantine", feed.raw_table))
+
+
+def remember_usccs(conn: psycopg.Connection, feed: Feed, batch_id: int) -> None:
+    """The valid USCCs of an accepted batch's accepted rows into ops.known_uscc (for org_code_linked)."""
+    if "uscc" not in feed.column_names:
+        return
+    conn.execute(sql.SQL(
+        "insert into ops.known_uscc (uscc, org_code, first_batch_id) "
+        "select distinct u.code, substr(u.code, 9, 9), {batch} from {raw} as r "
+        "cross join lateral (select util.normalize_code(util.null_if_placeholder(r.uscc)) as code) as u "
+        "where r._batch_id = {batch} and util.uscc_is_valid(u.code) and not exists (select 1 from {quarantine} as q "
+        "where q._batch_id = r._batch_id and q._row_number = r._row_number) on conflict (uscc) do nothing"
+    ).format(batch=sql.Literal(batch_id), raw=sql.Identifier("raw", feed.raw_table),
+             quarantine=sql.Identifier("quarantine", feed.raw_table)))
 
 
 def exclusion_columns(feed: Feed, conn: psycopg.Connection) -> list[str]:

@@ -232,6 +232,8 @@ def _gate(conn: psycopg.Connection, feed: Feed, suite: Suite, batch_id: int, sta
         (status, received, accepted_rows, quarantined, held_reason, batch_id),
     )
     superseded = _supersede(conn, feed, batch_id, logical_date, source_identity) if status == "accepted" else []
+    if status == "accepted":
+        checks_module.remember_usccs(conn, feed, batch_id)
     seconds = round(time.monotonic() - started, 3)
     conn.execute(
         "insert into ops.gate_result (batch_id, feed, logical_date, suite_name, suite_version, status, "

@@ -49,6 +49,7 @@ _RULE_KEYS: dict[str, tuple[set[str], set[str]]] = {
     "penalty_categories": ({"columns"}, set()),
     "fine_in_text": ({"column", "text_columns"}, set()),
     "list_owner": ({"column", "type_column", "forwarders"}, set()),
+    "org_code_linked": ({"column", "uscc_column"}, set()),
     "legal_exclusion": (set(), set()),  # patterns and columns: ref.legal_exclusion and _scope
     "unique_key": (set(), {"across_batches"}),
 }
@@ -181,7 +182,7 @@ def _check_rule(kind: str, spec: dict, where: str, column, fail) -> None:
                 raise fail(where, f"{key!r} must be a non-empty list")
             for name in spec[key]:
                 column(name, where)
-    for key in ("column", "department_column", "type_column"):
+    for key in ("column", "department_column", "type_column", "uscc_column"):
         if key in spec:
             column(spec[key], where)
     if "when" in spec:

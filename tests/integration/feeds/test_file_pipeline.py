@@ -269,6 +269,7 @@ def test_a_2016_format_delivery_loads_gates_and_records_its_format(landing, supe
     authority = superuser_conn.execute(
         "select authority_name from ref.reporting_unit where department = 'jtys' order by 1 limit 1").fetchone()[0]
     company = make_uscc("9", "1", "370102", "MA3C9001")
+    unknown = make_uscc("9", "1", "370102", "MA3C9002")
     lines = [GB2016_PENALTY_HEADER,
              f"济交罚〔2024〕1号,车辆超限运输,罚款,,超限{1}吨,《公路安全保护条例》第六十四条,济南甲公司,{company},,,,,王某,"
              f"罚款人民币2000元,2024-07-08,{authority},0,370102,2024-07-10 18:30:00,",
@@ -277,7 +278,9 @@ def test_a_2016_format_delivery_loads_gates_and_records_its_format(landing, supe
              f"济交罚〔2024〕3号,车辆超限运输,罚款,,超限,《公路安全保护条例》,济南丙公司,{company},,,,,,罚款,"
              f"2024-07-08,{authority},3,370102,2024-07-10,",   # 当前状态 3 (其他) has no current meaning
              "济交罚〔2024〕4号,车辆超限运输,罚款,,超限,《公路安全保护条例》,济南丁公司,,,,,,,罚款,"
-             "2024-07-08,某县不存在局,0,370102,2024-07-10,"]  # no subject code, unknown authority
+             "2024-07-08,某县不存在局,0,370102,2024-07-10,",  # no subject code, unknown authority
+             f"济交罚〔2024〕5号,车辆超限运输,罚款,,超限,《公路安全保护条例》,济南戊公司,,{unknown[8:17]},,,,,罚款,"
+             f"2024-07-08,{authority},0,370102,2024-07-10,"]  # an organisation code no known USCC embeds
     _deliver(landing, "dept_penalty", day, "jtys_penalty.csv", ("\n".join(lines) + "\n").encode("gb18030"))
 
     [outcome] = extract_and_load("dept_penalty", day)
@@ -288,5 +291,8 @@ def test_a_2016_format_delivery_loads_gates_and_records_its_format(landing, supe
     reasons = dict(superuser_conn.execute(
         "select _row_number, array_agg(r ->> 'expectation' order by r ->> 'expectation') from quarantine.dept_penalty,"
         " jsonb_array_elements(reasons) as r where _batch_id = %s group by 1", (outcome.batch_id,)).fetchall())
-    assert reasons == {3: ["code_table"], 4: ["code_table", "required_any"]}
-    assert result.rows_accepted == 2
+    assert reasons == {3: ["code_table"], 4: ["code_table", "required_any"], 5: ["org_code_linked"]}
+    assert result.rows_accepted == 2  # row 2 carries only the organisation code of row 1's USCC: linked
+    # 3 of 5 rows failed: the batch is held, and a held batch teaches no USCC to later org-code-only records
+    assert result.held
+    assert superuser_conn.execute("select count(*) from ops.known_uscc where uscc = %s", (company,)).fetchone()[0] == 0

@@ -199,3 +199,21 @@ def test_the_red_list_takes_natural_persons(kit):
     gate_batch("dept_redlist", batch_id, alert=False)
     quarantined = _quarantine("dept_redlist", batch_id)
     assert {n: [r["expectation"] for r in reasons] for n, reasons in quarantined.items()} == {3: ["required_any"]}
+
+
+def test_an_organisation_code_alone_links_to_the_one_known_uscc_that_embeds_it(kit, superuser_conn):
+    known = kit.uscc(5001)
+    first = kit.deliver("dept_penalty", [kit.penalty_row(5001)])
+    assert gate_batch("dept_penalty", first, alert=False).status == "accepted"
+    assert superuser_conn.execute("select org_code from ops.known_uscc where uscc = %s", (known,)).fetchone()[0] \
+        == known[8:17]
+    # a later report names the company by its old organisation code only (a natural-person category keeps the
+    # current format's USCC requirement out of the way)
+    rows = [kit.penalty_row(n, subject_category="个体工商户", uscc=None, org_code=code) for n, code in
+            ((5002, f"{known[8:16]}-{known[16]}"), (5003, kit.uscc(5999)[8:17]))]
+    later = kit.deliver("dept_penalty", rows)
+    gate_batch("dept_penalty", later, alert=False)
+    quarantined = _quarantine("dept_penalty", later)
+    assert {(r["expectation"], r["value"]) for r in quarantined[2] if r["expectation"] == "org_code_linked"} == {
+        ("org_code_linked", f"{kit.uscc(5999)[8:17]} is embedded in 0 known USCC(s)")}
+    assert "org_code_linked" not in {r["expectation"] for r in quarantined.get(1, [])}

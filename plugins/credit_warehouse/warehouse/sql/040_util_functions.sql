@@ -200,4 +200,21 @@ language sql immutable parallel safe as $$
     ) as m
 $$;
 
+-- how many USCCs embed an organisation code (characters 9-17): those known from accepted batches
+-- (ops.known_uscc) and those the batch being gated carries itself
+create or replace function util.usccs_embedding(org_code text, feed text, batch_id bigint) returns bigint
+language plpgsql stable as $$
+declare
+    found bigint;
+begin
+    execute format(
+        'select count(*) from (select k.uscc from ops.known_uscc as k where k.org_code = $1 '
+        'union select util.normalize_code(b.uscc) from raw.%I as b where b._batch_id = $2 '
+        'and util.uscc_is_valid(util.normalize_code(b.uscc)) and substr(util.normalize_code(b.uscc), 9, 9) = $1) as c',
+        feed
+    ) into found using org_code, batch_id;
+    return found;
+end
+$$;
+
 grant execute on all functions in schema util to loader, transformer, analyst, publisher;

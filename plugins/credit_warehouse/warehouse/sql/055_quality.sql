@@ -29,6 +29,16 @@ alter table ops.gate_result add column if not exists late_reports jsonb not null
 
 create index if not exists gate_result_feed_date on ops.gate_result (feed, logical_date);
 
+-- every valid USCC an accepted batch carried, by its embedded organisation code: a record that carries
+-- only the old organisation code is linked to the one USCC that embeds it (the gate refuses it otherwise)
+create table if not exists ops.known_uscc (
+    uscc text primary key,
+    org_code text not null,
+    first_batch_id bigint not null
+);
+
+create index if not exists known_uscc_org_code on ops.known_uscc (org_code);
+
 -- every alert a notifier tried to send: one row per channel target
 create table if not exists ops.alert_log (
     alert_id bigint generated always as identity primary key,
