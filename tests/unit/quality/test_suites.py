@@ -90,3 +90,9 @@ def test_gate_staging_and_contract_agree_on_every_status_code():
             accepted = {v for r in suite.rules if r.kind == "in_set" and r.spec["column"] == "status"
                         and r.applies_to(layout.name) for v in r.spec["values"]}
             assert accepted == {row["status_sent"] for row in seed if row["layout"] == layout.name}, (feed, layout)
+    # licence categories: the gate accepts the codes and names of the seed, staging maps names to those codes,
+    # and the contract accepts exactly those codes
+    with (PROJECT_ROOT / "dbt_project" / "seeds" / "license_category.csv").open(encoding="utf-8") as handle:
+        categories = {row["category_code"] for row in csv.DictReader(handle)}
+    assert categories == {code for e in contract["expectations"] if e["kwargs"]["column"] == "license_category"
+                          for code in e["kwargs"].get("value_set", [])}
