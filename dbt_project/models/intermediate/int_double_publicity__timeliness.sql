@@ -1,9 +1,9 @@
 -- 双公示 timeliness: for each licensing and penalty decision, the official working days between
 -- the decision and its first report (the logical date of the first batch carrying it), on China's
 -- calendar with adjusted working weekends. Measured, not enforced: a late report is accepted like
--- any other and flagged here (the deadline is var double_publicity_max_working_days). Working days are counted in (decision_date, reported_on]
--- as util.working_days_between does, but by joining the calendar (numbered once) so the count is
--- set-based and a unit test can mock the calendar.
+-- any other and flagged here (the deadline is var double_publicity_max_working_days). Working days
+-- are counted in (decision_date, reported_on] as util.working_days_between does, but by joining the
+-- calendar (numbered once) so the count is set-based and a unit test can mock the calendar.
 with calendar as (
     select
         calendar_date,
