@@ -12,7 +12,7 @@ from airflow.sdk import CronDataIntervalTimetable, dag, get_current_context, tas
 from credit_warehouse.feeds.registry import load_registry
 from credit_warehouse.orchestration import tasks
 from credit_warehouse.orchestration.dag_defaults import START_DATE, default_args, raw_asset
-from credit_warehouse.orchestration.tasks import PLATFORM_TZ
+from credit_warehouse.settings import PLATFORM_TZ
 
 
 def build_feed_dag(feed):

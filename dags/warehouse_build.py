@@ -17,7 +17,7 @@ from credit_warehouse.orchestration.dag_defaults import (
     default_args,
     raw_asset,
 )
-from credit_warehouse.orchestration.tasks import PLATFORM_TZ
+from credit_warehouse.settings import PLATFORM_TZ
 
 
 @dag(

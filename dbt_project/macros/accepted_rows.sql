@@ -1,8 +1,8 @@
 {#
-    The rows of raw.<feed> that dbt may use: their batch was accepted (or already
-    published) by the quality gate and the row itself is not in quarantine.<feed>. reported_on is the
-    logical date of the batch that brought the row: the report date of double publicity; source_layout
-    the national format its file was written in (current, gb2016; null for API pulls and SQL windows).
+    The rows of raw.<feed> that dbt may use: their batch was accepted by the quality gate and the row
+    itself is not in quarantine.<feed>. reported_on is the logical date of the batch that brought the
+    row: the report date of double publicity; source_layout the national format its file was written in
+    (current, gb2016; current for API pulls and SQL windows).
 #}
 {% macro accepted_rows(feed) %}
     select
@@ -14,7 +14,7 @@
         on raw_row._batch_id = batch.batch_id
     where
         batch.feed = '{{ feed }}'
-        and batch.status in ('accepted', 'published')
+        and batch.status = 'accepted'
         and not exists (
             select 1
             from {{ source('quarantine', feed) }} as held

@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "credit_warehouse.alerts.commands",
     "credit_warehouse.devtools.commands",
     "credit_warehouse.security.commands",
+    "credit_warehouse.transform.registry_export",
 )
 
 

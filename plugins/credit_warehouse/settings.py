@@ -12,14 +12,18 @@ import re
 import secrets
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
 
 PROJECT_ROOT = Path(os.environ.get("CREDIT_WAREHOUSE_HOME") or Path(__file__).resolve().parents[2])
+
+# the platform's day: delivery dates, watermark windows and schedules are Beijing time
+PLATFORM_TZ = ZoneInfo("Asia/Shanghai")
 
 ENV_DB_NAME = "CREDIT_WAREHOUSE_DB_NAME"
 SOURCE_DB = "utility_billing"  # stands in for the utilities' billing databases
 AIRFLOW_DB = "airflow_meta"
 
-# Each component connects as its own role (see warehouse/sql/010_roles.sql).
+# Each component connects as its own role (created by warehouse/bootstrap.py, granted in warehouse/sql/).
 ROLES = ("loader", "transformer", "analyst", "publisher")
 
 ENV_DB_URL = "CREDIT_WAREHOUSE_DB_URL"
@@ -99,6 +103,11 @@ def database_url(database: str | None = None, role: str | None = None, driver: s
         netloc = f"{role}:{quote(secret(f'{role}_password'), safe='')}@{host}"
     scheme = driver
     return urlunsplit((scheme, netloc, f"/{database}", parts.query, ""))
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The URL for SQLAlchemy (GX, Airflow's metadata): the psycopg 3 driver named explicitly."""
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
 def mask_url(url: str) -> str:

@@ -5,10 +5,7 @@
 -- are counted in (decision_date, reported_on] as util.working_days_between does, but by joining the
 -- calendar (numbered once) so the count is set-based and a unit test can mock the calendar.
 with calendar as (
-    select
-        calendar_date,
-        sum(case when is_working_day then 1 else 0 end) over (order by calendar_date) as working_day_number
-    from {{ ref('cn_working_calendar') }}
+    {{ working_day_numbers() }}
 ),
 
 decisions as (

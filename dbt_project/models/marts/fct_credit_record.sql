@@ -114,11 +114,12 @@ computed as (
         subject_name,
         subject_category,
         id_no_masked,
-        case source_feed
-            {%- for feed, disclosure in var('feed_disclosure_class').items() %}
-                when '{{ feed }}' then '{{ disclosure }}'
-            {%- endfor %}
-        end as disclosure_class,
+        (
+            -- the feed registry's class (seed feed, exported from the registry)
+            select feed.disclosure_class
+            from {{ ref('feed') }} as feed
+            where feed.feed = statuses.source_feed
+        ) as disclosure_class,
         event_date,
         valid_from,
         valid_to,

@@ -2,7 +2,9 @@
 -- 城市信用状况监测预警指标, one row per month from the first delivery to the current month. Month
 -- figures are "as of the month's last day" where a stock is measured (subjects, listings) and
 -- "during the month" where a flow is (reports, batches, corrections). Definitions: _marts.yml.
-{%- set feeds = var('feed_disclosure_class').keys() | list %}
+{#- every registry feed: the quarantine sources exported from the feed registry -#}
+{%- set feeds = graph.sources.values() | selectattr('source_name', 'equalto', 'quarantine')
+    | map(attribute='name') | sort | list %}
 with months as (
     select
         month_start::date as month_start,
@@ -15,10 +17,7 @@ with months as (
 ),
 
 calendar as (
-    select
-        calendar_date,
-        sum(case when is_working_day then 1 else 0 end) over (order by calendar_date) as working_day_number
-    from {{ ref('cn_working_calendar') }}
+    {{ working_day_numbers() }}
 ),
 
 timeliness as (
@@ -39,14 +38,14 @@ batches as (
         coalesce(rows_received, 0) as rows_received,
         coalesce(rows_quarantined, 0) as rows_quarantined
     from {{ source('ops', 'load_batch') }}
-    where status in ('accepted', 'published', 'rejected')
+    where status in ('accepted', 'rejected')
 ),
 
 accuracy as (
     select
         month_start,
         sum(rows_received) as rows_reported,
-        sum(rows_received - rows_quarantined) filter (where status in ('accepted', 'published')) as rows_correct
+        sum(rows_received - rows_quarantined) filter (where status = 'accepted') as rows_correct
     from batches
     where feed in ('dept_license', 'dept_penalty')
     group by month_start

@@ -8,13 +8,13 @@ mail server must not fail the gate or the night; the failure is logged and recor
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 
 import psycopg
 
 from credit_warehouse.alerts.channels import webhook_targets
 from credit_warehouse.alerts.email import send_email
 from credit_warehouse.alerts.message import Alert, batch_alert, digest_alert, task_failure_alert_message
+from credit_warehouse.alerts.routing import route
 from credit_warehouse.alerts.webhooks import post_webhook
 from credit_warehouse.feeds.registry import load_registry
 from credit_warehouse.identifiers import mask_personal_data
@@ -23,16 +23,6 @@ from credit_warehouse.settings import database_url
 log = logging.getLogger(__name__)
 
 DIGEST_THRESHOLD = 3  # this many failing feeds in one night -> one digest instead of one alert per batch
-
-
-def _channels(feeds: Iterable[str | None]) -> tuple[list[str], bool]:
-    """Recipients and whether webhooks are wanted, for the given feeds (None = every feed)."""
-    registry = load_registry()
-    names = [f for f in feeds if f]
-    chosen = [registry.get(n) for n in names] if names else list(registry)
-    recipients = list(dict.fromkeys(r for feed in chosen if "email" in feed.alerts.channels
-                                    for r in feed.alerts.recipients))
-    return recipients, any("webhook" in feed.alerts.channels for feed in chosen)
 
 
 def _record(alert: Alert, channel: str, target: str, error: str | None) -> None:
@@ -91,7 +81,7 @@ def notify_gate_result(result) -> dict[str, str]:
     """The alert of one gated batch (held, or with quarantined rows), once per batch and channel."""
     if not result.needs_alert:
         return {}
-    recipients, webhooks = _channels([result.feed])
+    recipients, webhooks = route([result.feed])
     return dispatch(batch_alert(result), recipients, webhooks, skip=_already_sent(result.batch_id))
 
 
@@ -104,7 +94,7 @@ def notify_feed_run(results) -> dict[str, str]:
     alert = digest_alert(failing)
     alert.feed = failing[0].feed
     alert.title = f"{alert.feed}: {alert.title.removeprefix('night digest ')}"
-    recipients, webhooks = _channels([alert.feed])
+    recipients, webhooks = route([alert.feed])
     return dispatch(alert, recipients, webhooks)
 
 
@@ -113,7 +103,7 @@ def send_night_digest(results) -> dict[str, str]:
     failing = [r for r in results if r.needs_alert]
     if not failing:
         return {}
-    recipients, webhooks = _channels(sorted({r.feed for r in failing}))
+    recipients, webhooks = route(sorted({r.feed for r in failing}))
     return dispatch(digest_alert(failing), recipients, webhooks)
 
 
@@ -184,5 +174,5 @@ def task_failure_alert(context) -> None:
         log_url=getattr(ti, "log_url", None),
         feed=feed,
     )
-    recipients, webhooks = _channels([feed] if feed else [])
+    recipients, webhooks = route([feed] if feed else [])
     dispatch(alert, recipients, webhooks)

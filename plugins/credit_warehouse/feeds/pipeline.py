@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import psycopg
 
@@ -27,12 +26,10 @@ from credit_warehouse.load import ledger, pages
 from credit_warehouse.load.copy import OverLength, copy_csv_bytes, copy_rows, over_length
 from credit_warehouse.load.raw_tables import ensure_raw_table
 from credit_warehouse.security.vault import tokenise_batch
-from credit_warehouse.settings import ConfigurationError, database_url
+from credit_warehouse.settings import PLATFORM_TZ, ConfigurationError, database_url
 
 log = logging.getLogger(__name__)
 
-# the platform's day: a logical date's watermark window ends at the next midnight, Beijing time
-PLATFORM_TZ = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)

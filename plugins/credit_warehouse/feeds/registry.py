@@ -31,7 +31,7 @@ RAW_META_COLUMNS = ("_batch_id", "_row_number", "_source", "_loaded_at")
 
 _FEED_KEYS = {
     "family", "owner_department", "disclosure_class", "schedule", "source", "formats", "encodings", "columns",
-    "business_key", "expectation_suite", "gate", "alerts", "limits", "layouts",
+    "business_key", "expectation_suite", "gate", "alerts", "limits", "layouts", "publish_kind",
 }
 _LAYOUT_KEYS = {"description", "headers", "required"}
 CURRENT_LAYOUT = "current"  # the columns' own labels, codes and aliases: the current national format
@@ -131,6 +131,7 @@ class Feed:
     alerts: Alerts
     limits: Limits
     extra_layouts: tuple[Layout, ...] = ()
+    publish_kind: str | None = None  # record_kind of its records at the national interface, if published
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -190,6 +191,10 @@ class Registry:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(self.feeds)
+
+    def by_publish_kind(self) -> dict[str, str]:
+        """record_kind at the national interface -> the feed whose records it publishes."""
+        return {feed.publish_kind: feed.name for feed in self if feed.publish_kind}
 
     def get(self, name: str) -> Feed:
         try:
@@ -368,6 +373,7 @@ def _parse_feed(name: str, raw: Any, defaults: dict) -> Feed:
         alerts=Alerts(channels=channels, recipients=tuple(recipients)),
         limits=limits,
         extra_layouts=layouts,
+        publish_kind=raw.get("publish_kind") and _identifier(raw["publish_kind"], f"{where} publish_kind"),
     )
 
 

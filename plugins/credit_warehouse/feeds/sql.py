@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, NoSuchTableError, OperationalError
 from credit_warehouse.feeds.errors import FeedInputError
 from credit_warehouse.feeds.headers import Row
 from credit_warehouse.feeds.registry import Feed
-from credit_warehouse.settings import SOURCE_DB, database_url
+from credit_warehouse.settings import SOURCE_DB, database_url, sqlalchemy_url
 
 FETCH_ROWS = 10_000
 
@@ -31,7 +31,7 @@ def source_url(feed: Feed) -> str:
     url = os.environ.get(url_env(feed), "").strip()
     if not url:
         url = database_url(feed.source.database or SOURCE_DB, role="loader")
-    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+    return sqlalchemy_url(url)
 
 
 def source_label(feed: Feed) -> str:

@@ -128,13 +128,6 @@ def mark_failed(conn: psycopg.Connection, feed: Feed, batch_id: int, error_text:
         )
 
 
-def get_batch(conn: psycopg.Connection, batch_id: int) -> LedgerBatch | None:
-    return _batch(conn.execute(
-        "select batch_id, status, rows_received, logical_date, source_identity from ops.load_batch "
-        "where batch_id = %s", (batch_id,)
-    ).fetchone())
-
-
 def previous_watermark(conn: psycopg.Connection, feed: Feed, upto: datetime) -> datetime | None:
     """Where the next watermark window starts: the end of the latest live window that ends by ``upto``."""
     return conn.execute(

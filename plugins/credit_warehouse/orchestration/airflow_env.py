@@ -11,7 +11,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from credit_warehouse.settings import AIRFLOW_DB, PROJECT_ROOT, ConfigurationError, database_url, secret, state_dir
+from credit_warehouse.settings import (
+    AIRFLOW_DB,
+    PLATFORM_TZ,
+    PROJECT_ROOT,
+    ConfigurationError,
+    database_url,
+    secret,
+    sqlalchemy_url,
+    state_dir,
+)
 
 
 def airflow_home() -> Path:
@@ -24,7 +33,7 @@ def airflow_env(extra_connections: dict[str, str] | None = None) -> dict[str, st
     """AIRFLOW__* settings and AIRFLOW_CONN_* connections for a local run."""
     home = airflow_home()
     # psycopg 3 serves both Airflow's sync and async engines (no asyncpg needed)
-    meta_url = database_url(AIRFLOW_DB).replace("postgresql://", "postgresql+psycopg://", 1)
+    meta_url = sqlalchemy_url(database_url(AIRFLOW_DB))
     env = {
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
@@ -32,7 +41,7 @@ def airflow_env(extra_connections: dict[str, str] | None = None) -> dict[str, st
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-        "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "AIRFLOW__CORE__DEFAULT_TIMEZONE": PLATFORM_TZ.key,
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": meta_url,
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": meta_url,
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),

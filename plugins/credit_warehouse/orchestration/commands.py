@@ -9,8 +9,7 @@ import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from credit_warehouse.orchestration.tasks import PLATFORM_TZ
-from credit_warehouse.settings import PROJECT_ROOT, ConfigurationError, external_database_url, state_dir
+from credit_warehouse.settings import PLATFORM_TZ, PROJECT_ROOT, ConfigurationError, external_database_url, state_dir
 
 
 def _yesterday() -> date:

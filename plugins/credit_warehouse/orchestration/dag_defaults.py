@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Asset
 
-from credit_warehouse.orchestration.tasks import PLATFORM_TZ
+from credit_warehouse.settings import PLATFORM_TZ
 
 START_DATE = datetime(2026, 1, 1, tzinfo=PLATFORM_TZ)
 OWNER = "credit-data-engineering"

@@ -44,7 +44,7 @@ def _format_counts(conn: psycopg.Connection, day) -> list[tuple]:
     """Rows loaded per feed and national format (file feeds; current or the 2016 double-publicity format)."""
     return conn.execute(
         "select feed, source_layout, count(*), sum(rows_received), sum(rows_accepted) from ops.load_batch "
-        "where logical_date = %s and source_layout is not null and status in ('accepted', 'rejected', 'published') "
+        "where logical_date = %s and source_layout is not null and status in ('accepted', 'rejected') "
         "group by 1, 2 order by 1, 2", (day,)).fetchall()
 
 
@@ -53,7 +53,7 @@ def _late_reports(conn: psycopg.Connection, day) -> list[tuple]:
     return conn.execute(
         "select g.feed, late.key, sum(late.value::bigint) from ops.gate_result as g "
         "join ops.load_batch as b using (batch_id) cross join lateral jsonb_each_text(g.late_reports) as late "
-        "where g.logical_date = %s and b.status in ('accepted', 'published') group by 1, 2 order by 3 desc, 1, 2",
+        "where g.logical_date = %s and b.status = 'accepted' group by 1, 2 order by 3 desc, 1, 2",
         (day,)).fetchall()
 
 

@@ -13,7 +13,7 @@ import json
 import sys
 from datetime import date, datetime
 
-from credit_warehouse.orchestration.tasks import PLATFORM_TZ
+from credit_warehouse.settings import PLATFORM_TZ
 
 RESULT_PREFIX = "DAG-RESULT "
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-PLATFORM_TZ = ZoneInfo("Asia/Shanghai")
+from credit_warehouse.settings import PLATFORM_TZ
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +29,8 @@ def _as_dict(item: object) -> dict:
 
 def load_feed(feed: str, day: date) -> list[dict]:
     """Extract every delivery of one feed for one date into raw, one ledger batch each."""
+    from credit_warehouse.alerts.refused_inputs import alert_refused_inputs
     from credit_warehouse.feeds.pipeline import extract_and_load
-    from credit_warehouse.security.input_alerts import alert_refused_inputs
 
     outcomes = [_as_dict(outcome) for outcome in extract_and_load(feed, day)]
     for outcome in outcomes:

@@ -4,13 +4,12 @@ The suite names flat columns; the staged outbox rows carry the national fields i
 ``staged_rows_query`` flattens them (one text column per payload field the suite names, plus the
 identifier checks computed by the util SQL functions, the one implementation of those checks), and
 ``check_staged_rows`` validates that query in PostgreSQL through GX and returns, per outbox row, every
-expectation it failed. GX is imported lazily: it is slow to import and noisy.
+expectation it failed. GX is imported lazily (quality/gx.py).
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -20,7 +19,8 @@ import psycopg
 from psycopg import sql
 
 from credit_warehouse.identifiers import mask_personal_data
-from credit_warehouse.settings import PROJECT_ROOT, ConfigurationError, database_url
+from credit_warehouse.quality.gx import exception_message, import_gx
+from credit_warehouse.settings import PROJECT_ROOT, ConfigurationError, database_url, sqlalchemy_url
 
 SUITE_PATH = PROJECT_ROOT / "expectations" / "publish_contract.json"
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -122,13 +122,6 @@ def staged_rows_query(definition: dict, max_outbox_id: int) -> sql.Composed:
     )
 
 
-def _gx():
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
-    import great_expectations as gx
-
-    return gx
-
-
 def build_suite(gx, definition: dict):
     return gx.ExpectationSuite(name=definition["name"], expectations=definition["expectations"],
                                meta=definition.get("meta") or {})
@@ -149,11 +142,11 @@ def check_staged_rows(max_outbox_id: int) -> tuple[int, dict[int, list[ContractF
         checked = conn.execute(sql.SQL("select count(*) from ({}) as staged").format(sql.SQL(query))).fetchone()[0]
     if not checked:
         return 0, {}
-    gx = _gx()
+    gx = import_gx()
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = gx.data_context.types.base.ProgressBarsConfig(globally=False)
     source = context.data_sources.add_postgres(
-        name="warehouse_publisher", connection_string=url.replace("postgresql://", "postgresql+psycopg://", 1)
+        name="warehouse_publisher", connection_string=sqlalchemy_url(url)
     )
     asset = source.add_query_asset(name="publish_outbox_staged", query=query)
     batch = asset.add_batch_definition_whole_table("staged").get_batch()
@@ -184,7 +177,7 @@ def verdicts(definition: dict, results) -> dict[int, list[ContractFailure]]:
         config = outcome.expectation_config
         column = config.kwargs["column"]
         meta = config.meta or {}
-        if outcome.exception_info and _raised(outcome.exception_info):
+        if exception_message(outcome.exception_info):
             raise ContractIncomplete(
                 f"publish contract expectation {config.type} on {column} could not run; every staged record "
                 "stays held."
@@ -210,10 +203,3 @@ def verdicts(definition: dict, results) -> dict[int, list[ContractFailure]]:
                 )
             )
     return failures
-
-
-def _raised(info: dict) -> bool:
-    """GX reports a failed metric either flat or keyed by metric id."""
-    if "raised_exception" in info:
-        return bool(info["raised_exception"])
-    return any(_raised(value) for value in info.values() if isinstance(value, dict))

@@ -9,11 +9,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from credit_warehouse.feeds.registry import load_registry
 from credit_warehouse.identifiers import mask_personal_data
 
 log = logging.getLogger(__name__)
 
-FEED_OF_KIND = {"license": "dept_license", "penalty": "dept_penalty", "blacklist": "dept_blacklist"}
 MAX_LINES = 20
 
 
@@ -47,7 +47,8 @@ def alert_held_records(source: str, records: Sequence[HeldRecord]) -> None:
         lines.append(f"- ... and {len(records) - MAX_LINES} more")
     table = "ops.publish_contract_failure" if source == "publish contract" else "ops.publish_receipt"
     lines.append(f"Every reason is in {table}; a corrected record is staged and pushed again by itself.")
-    _dispatch(title, lines, sorted({FEED_OF_KIND[r.record_kind] for r in records}))
+    feed_of_kind = load_registry().by_publish_kind()
+    _dispatch(title, lines, sorted({feed_of_kind[r.record_kind] for r in records}))
 
 
 def alert_contract_incomplete(reason: str) -> None:
@@ -55,20 +56,16 @@ def alert_contract_incomplete(reason: str) -> None:
     log.error(reason)
     _dispatch("publish contract gave no full verdict: nothing is pushed", [
         reason, "No staged record is claimable until the contract runs in full; staging again retries it."
-    ], sorted(set(FEED_OF_KIND.values())), severity="error")
+    ], sorted(load_registry().by_publish_kind().values()), severity="error")
 
 
 def _dispatch(title: str, lines: list[str], feeds: list[str], severity: str = "warning") -> None:
     # imported here: the alerts package pulls in the feed registry and mail code, which pushing does not need
     from credit_warehouse.alerts.message import Alert
     from credit_warehouse.alerts.notify import dispatch
-    from credit_warehouse.feeds.registry import load_registry
+    from credit_warehouse.alerts.routing import route
 
-    registry = load_registry()
-    chosen = [registry.get(feed) for feed in feeds]
-    recipients = list(dict.fromkeys(r for feed in chosen if "email" in feed.alerts.channels
-                                    for r in feed.alerts.recipients))
-    webhooks = any("webhook" in feed.alerts.channels for feed in chosen)
+    recipients, webhooks = route(feeds)
     # 'digest': one message covering many records (ops.alert_log knows batch, digest and task_failure)
     alert = Alert(kind="digest", title=title, lines=lines, feed=feeds[0] if len(feeds) == 1 else None,
                   severity=severity)

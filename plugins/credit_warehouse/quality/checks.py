@@ -248,7 +248,7 @@ class _Compiler:
             earlier = sql.SQL(
                 "_key is not null and (_key, _content) in (select {ekey}, md5({econtent}) from {raw} as e "
                 "where e._batch_id in (select lb.batch_id from ops.load_batch as lb where lb.feed = {feed} "
-                "and lb.status in ('accepted', 'published') and lb.batch_id <> {batch}) "
+                "and lb.status = 'accepted' and lb.batch_id <> {batch}) "
                 "and not exists (select 1 from {quarantine} as q "
                 "where q._batch_id = e._batch_id and q._row_number = e._row_number))"
             ).format(

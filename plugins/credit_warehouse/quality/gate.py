@@ -270,7 +270,7 @@ def night_results(logical_date: date) -> list[GateResult]:
             "g.failed_share, g.schema_failed, g.failed_expectations, g.data_docs_path, g.seconds, g.suite_version, "
             "g.late_reports "
             "from ops.gate_result as g join ops.load_batch as b using (batch_id) "
-            "where g.logical_date = %s and b.status in ('accepted', 'rejected', 'published') "
+            "where g.logical_date = %s and b.status in ('accepted', 'rejected') "
             "order by g.feed, g.batch_id",
             (logical_date,),
         ).fetchall()

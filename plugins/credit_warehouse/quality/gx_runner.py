@@ -5,20 +5,20 @@ value of failing rows; two batch-level schema expectations (column set, required
 entirely empty) come from the registry. GX runs them through its SQLAlchemy data source against a
 query asset holding exactly one batch of raw.<feed>; no row is pulled into pandas.
 
-GX is imported lazily: the import takes seconds and its INFO logs would flood Airflow's task logs.
+GX is imported lazily (quality/gx.py).
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 
 from psycopg import sql
 
 from credit_warehouse.feeds.registry import RAW_META_COLUMNS, Feed
 from credit_warehouse.quality import data_docs
+from credit_warehouse.quality.gx import exception_message, import_gx
 from credit_warehouse.quality.suites import Check, Suite
-from credit_warehouse.settings import database_url
+from credit_warehouse.settings import database_url, sqlalchemy_url
 
 SAMPLE_SIZE = 5
 COLUMNS_MATCH = "columns_match_registry"
@@ -42,17 +42,10 @@ class ValidationOutcome:
     data_docs_path: str | None
 
 
-def _great_expectations():
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
-    import great_expectations as gx
-
-    return gx
-
-
 def validate_batch(feed: Feed, suite: Suite, checks: list[Check], batch_id: int,
                    required_populated: str | None) -> ValidationOutcome:
     """Runs the suite on one batch; ``required_populated`` is checks.required_populated_query's text."""
-    gx = _great_expectations()
+    gx = import_gx()
     from great_expectations.data_context.types.base import (
         DataContextConfig,
         InMemoryStoreBackendDefaults,
@@ -65,7 +58,7 @@ def validate_batch(feed: Feed, suite: Suite, checks: list[Check], batch_id: int,
         data_docs_sites={data_docs.SITE_NAME: data_docs.site_config()},
         progress_bars=ProgressBarsConfig(globally=False),
     ))
-    url = database_url(role="loader").replace("postgresql://", "postgresql+psycopg://", 1)
+    url = sqlalchemy_url(database_url(role="loader"))
     source = context.data_sources.add_postgres(name="warehouse", connection_string=url)
     asset = source.add_query_asset(
         name=f"{feed.name}_batch_{batch_id}",
@@ -123,7 +116,7 @@ def validate_batch(feed: Feed, suite: Suite, checks: list[Check], batch_id: int,
                 {"row": r.get("_row_number"), "value": r.get("value", r.get("column_name"))}
                 for r in rows[:SAMPLE_SIZE]
             ]
-        error = _exception_message(item.exception_info)
+        error = exception_message(item.exception_info)
         if error:
             raise RuntimeError(
                 f"feed {feed.name}, batch {batch_id}: expectation {meta['name']} on {meta['column']} "
@@ -133,16 +126,3 @@ def validate_batch(feed: Feed, suite: Suite, checks: list[Check], batch_id: int,
             name=meta["name"], column=meta["column"], message=meta["message"], success=bool(item.success),
             count=count, schema=meta["schema"], samples=samples))
     return ValidationOutcome(outcomes=outcomes, data_docs_path=data_docs.page_path(context, identifier))
-
-
-def _exception_message(info) -> str | None:
-    """GX reports a failed metric either flat or keyed by metric id; either way, the first message."""
-    if not isinstance(info, dict):
-        return None
-    if "raised_exception" in info:
-        return info.get("exception_message") or "unknown error" if info["raised_exception"] else None
-    for value in info.values():
-        message = _exception_message(value)
-        if message:
-            return message
-    return None

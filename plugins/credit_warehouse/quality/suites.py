@@ -242,10 +242,3 @@ def _iso_date(value: Any, where: str, fail) -> date:
         return date.fromisoformat(value)
     except (TypeError, ValueError):
         raise fail(where, f"{value!r} is not a date written YYYY-MM-DD") from None
-
-
-def load_all_suites() -> dict[str, Suite]:
-    """Every feed's suite, checked: a broken file stops a night before any data is touched."""
-    from credit_warehouse.feeds.registry import load_registry
-
-    return {feed.name: load_suite(feed.name) for feed in load_registry()}

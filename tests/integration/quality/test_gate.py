@@ -9,8 +9,9 @@ import psycopg
 import pytest
 
 from credit_warehouse import settings
-from credit_warehouse.quality.data_docs import find_resident_ids
+from credit_warehouse.quality.data_docs import data_docs_dir
 from credit_warehouse.quality.gate import GateError, gate_batch
+from credit_warehouse.security.scan import scan_files
 
 pytestmark = pytest.mark.integration
 
@@ -103,7 +104,7 @@ def test_every_kind_of_dirt_is_quarantined_with_its_reason(kit):
     assert result.data_docs_path and result.data_docs_path.endswith(".html")
     docs = open(result.data_docs_path, encoding="utf-8").read()
     assert "fine_matches_text" in docs or "stated in penalty_content" in docs
-    assert find_resident_ids() == []
+    assert scan_files([data_docs_dir()])[0] == []
 
 
 def test_regating_is_idempotent_threshold_holds_and_redelivery_supersedes(kit):

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from credit_warehouse.feeds.registry import FAMILIES
 from credit_warehouse.settings import PROJECT_ROOT
 
 PARSE = """
@@ -61,9 +62,13 @@ def test_one_dag_per_feed_plus_warehouse_and_publish(parsed):
     assert set(parsed["dags"]) == expected
 
 
+# the tags the UI filters by: what a DAG does, and for feed DAGs the registry family
+TAG_VOCABULARY = {"feed", "warehouse", "dbt", "publish", "national-interface", *FAMILIES}
+
+
 def test_every_dag_sets_owner_retries_tags_and_failure_alerts(parsed):
     for dag_id, dag in parsed["dags"].items():
         assert dag["owners"] == ["credit-data-engineering"], dag_id
         assert min(dag["retries"]) >= 1, dag_id
-        assert dag["tags"], dag_id
+        assert dag["tags"] and set(dag["tags"]) <= TAG_VOCABULARY, (dag_id, dag["tags"])
         assert dag["callbacks"], dag_id

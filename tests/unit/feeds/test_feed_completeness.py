@@ -8,6 +8,7 @@ import yaml
 
 from credit_warehouse.feeds.registry import load_registry
 from credit_warehouse.settings import PROJECT_ROOT
+from credit_warehouse.transform import registry_export
 
 DBT = PROJECT_ROOT / "dbt_project"
 FEEDS = load_registry().names
@@ -28,7 +29,28 @@ def test_feed_has_a_suite_sources_and_one_staging_model_reading_it(feed):
     assert len(readers) == 1, readers
 
 
-def test_dbt_knows_every_feed_with_the_registry_disclosure_class():
-    variables = yaml.safe_load((DBT / "dbt_project.yml").read_text())["vars"]
-    registry = {feed.name: feed.disclosure_class for feed in load_registry()}
-    assert variables["feed_disclosure_class"] == registry
+def test_dbt_sources_and_the_feed_seed_are_exported_from_the_registry():
+    for path, text in registry_export.export().items():
+        assert path.read_text(encoding="utf-8") == text, f"{path} is stale: run credit-warehouse export-registry"
+
+
+# how the project writes a feed name: a family prefix and a snake_case rest (logistics stands alone)
+FEED_NAME = re.compile(r"\b(?:dept|utility|court)_[a-z]+(?:_[a-z]+)*\b|\blogistics\b|\bcredit_correction\b")
+# names of this shape that are not feeds: columns, models, modules and DAG ids built on feed names
+NOT_FEEDS = re.compile(r"^(?:utility_(?:arrears\w*|billing)|court_(?:party\w*|api\w*|store|count|name|status|url))$")
+SCANNED = ("plugins", "dags", "dbt_project/models", "dbt_project/macros", "dbt_project/seeds", "dbt_project/tests",
+           "dbt_project/snapshots", "dbt_project/analyses", "expectations", "tools")
+
+
+def test_nothing_names_a_feed_the_registry_does_not_know():
+    """The registry is the one list of feeds: a feed named anywhere else must be one of its entries."""
+    known = set(FEEDS)
+    strays: dict[str, set[str]] = {}
+    for folder in SCANNED:
+        for path in (PROJECT_ROOT / folder).rglob("*"):
+            if not path.is_file() or path.suffix not in {".py", ".sql", ".yml", ".yaml", ".json", ".csv"}:
+                continue
+            for name in FEED_NAME.findall(path.read_text(encoding="utf-8")):
+                if name not in known and not NOT_FEEDS.match(name):
+                    strays.setdefault(name, set()).add(str(path.relative_to(PROJECT_ROOT)))
+    assert strays == {}

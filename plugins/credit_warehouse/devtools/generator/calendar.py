@@ -162,7 +162,6 @@ _STATUTORY_2027: list[tuple[str, tuple[str, ...]]] = [
     (MID_AUTUMN, ("2027-09-15",)),
     (NATIONAL, ("2027-10-01", "2027-10-02", "2027-10-03")),
 ]
-PROVISIONAL_YEARS = (2027,)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The dirt real feeds carry (FEEDS.md), injected into single rows at a controllable rate.
+"""The dirt real feeds carry, injected into single rows at a controllable rate.
 
 Each kind says whether the warehouse must quarantine the row (``quarantine``) or repair it and
 accept it (codes in full width, lower case or with spaces are normalised; 暂无 in an optional

@@ -6,7 +6,7 @@ create table if not exists ops.load_batch (
     source_identity text not null,           -- file path, API query, or watermark window
     source_sha256 text not null,             -- of the bytes, or of the window for SQL sources
     status text not null default 'received'
-        check (status in ('received', 'loaded', 'accepted', 'rejected', 'failed', 'superseded', 'published')),
+        check (status in ('received', 'loaded', 'accepted', 'rejected', 'failed', 'superseded')),
     rows_received bigint,
     rows_accepted bigint,
     rows_quarantined bigint,

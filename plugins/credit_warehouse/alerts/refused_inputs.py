@@ -13,25 +13,12 @@ from datetime import date
 
 from credit_warehouse.alerts.message import Alert
 from credit_warehouse.alerts.notify import dispatch
-from credit_warehouse.feeds.registry import load_registry
-from credit_warehouse.settings import ConfigurationError
+from credit_warehouse.alerts.routing import route
 
 
 def _as_dict(outcome: object) -> dict:
-    """A feeds.pipeline.BatchOutcome, or the dict it travels as between Airflow tasks (XCom)."""
+    """A load outcome (BatchOutcome), or the dict it travels as between Airflow tasks (XCom)."""
     return dataclasses.asdict(outcome) if dataclasses.is_dataclass(outcome) else dict(outcome)
-
-
-def _channels(feeds: list[str]) -> tuple[list[str], bool]:
-    """Recipients and whether webhooks are wanted; a feed the registry does not know alerts everyone."""
-    registry = load_registry()
-    try:
-        chosen = [registry.get(name) for name in feeds]
-    except ConfigurationError:
-        chosen = list(registry)
-    recipients = list(dict.fromkeys(r for feed in chosen if "email" in feed.alerts.channels
-                                    for r in feed.alerts.recipients))
-    return recipients, any("webhook" in feed.alerts.channels for feed in chosen)
 
 
 def failed_outcomes(outcomes: Iterable[object]) -> list[dict]:
@@ -73,5 +60,5 @@ def alert_refused_inputs(outcomes: Iterable[object], logical_date: date | None =
     failed = failed_outcomes(outcomes)
     if not failed:
         return {}
-    recipients, webhooks = _channels(sorted({o["feed"] for o in failed}))
+    recipients, webhooks = route(sorted({o["feed"] for o in failed}))
     return dispatch(refused_inputs_alert(failed, logical_date), recipients, webhooks)

@@ -1,0 +1,74 @@
+"""The feed registry, exported to dbt: the raw and quarantine sources and the seed ``feed``.
+
+The registry is the one list of feeds. dbt cannot read YAML of ours, so the two files it needs are
+generated from it (``credit-warehouse export-registry``) and committed; a test fails when either is
+out of date, and another when anything in the project names a feed the registry does not know.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import yaml
+
+from credit_warehouse.feeds.registry import Registry, load_registry
+from credit_warehouse.transform.dbt import DBT_PROJECT_DIR
+
+SOURCES_PATH = DBT_PROJECT_DIR / "models" / "staging" / "_sources.yml"
+FEED_SEED_PATH = DBT_PROJECT_DIR / "seeds" / "feed.csv"
+_HEADER = "# Generated from plugins/credit_warehouse/feeds/registry.yaml by `credit-warehouse export-registry`.\n"
+
+
+def sources_yaml(registry: Registry) -> str:
+    tables = [{"name": feed.raw_table} for feed in registry]
+    document = {"version": 2, "sources": [
+        {"name": "raw", "schema": "raw",
+         "description": "As delivered by the loader (every registry column as text, then _batch_id, _row_number, "
+                        "_source, _loaded_at). Read only through the accepted_rows macro.",
+         "tables": tables},
+        {"name": "quarantine", "schema": "quarantine",
+         "description": "Rows the quality gate held, with their reasons (jsonb list of expectation, column, "
+                        "masked value, message).",
+         "tables": tables},
+        {"name": "ops", "schema": "ops", "tables": [
+            {"name": "load_batch", "description": "The load ledger, one row per batch; status accepted lets "
+                                                  "its rows into staging."},
+            {"name": "publish_outbox", "description": "What publishing has queued or sent to the national "
+                                                      "interface (record_kind, record_key, action, payload_hash)."},
+        ]},
+    ]}
+    return _HEADER + yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=120)
+
+
+def feed_seed_csv(registry: Registry) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["feed", "family", "disclosure_class", "publish_kind", "owner_department"])
+    for feed in registry:
+        writer.writerow([feed.name, feed.family, feed.disclosure_class, feed.publish_kind or "",
+                         feed.owner_department])
+    return buffer.getvalue()
+
+
+def export(registry: Registry | None = None) -> dict[Path, str]:
+    """What the generated files must hold."""
+    registry = registry or load_registry()
+    return {SOURCES_PATH: sources_yaml(registry), FEED_SEED_PATH: feed_seed_csv(registry)}
+
+
+def write() -> list[Path]:
+    written = []
+    for path, text in export().items():
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+    return written
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "export-registry", help="write the dbt sources and the seed `feed` from the feed registry")
+    parser.set_defaults(handler=lambda _args: print(
+        "\n".join(f"wrote {p}" for p in write()) or "dbt sources and seed `feed` already match the registry"))
