@@ -16,7 +16,8 @@ import psycopg  # noqa: E402
 import pytest  # noqa: E402
 
 from credit_warehouse import settings  # noqa: E402
-from credit_warehouse.warehouse import bootstrap, embedded  # noqa: E402
+from credit_warehouse.install import install  # noqa: E402
+from credit_warehouse.warehouse import embedded  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +33,7 @@ def warehouse_db(warehouse_server: str):
     """Name of a freshly bootstrapped warehouse database for this test session, dropped afterwards."""
     name = f"cw_test_{uuid.uuid4().hex[:10]}"
     os.environ[settings.ENV_DB_NAME] = name  # every component reads the warehouse name from here
-    bootstrap.bootstrap()
+    install()
     yield name
     with psycopg.connect(warehouse_server + "/postgres", autocommit=True) as conn:
         conn.execute(f'drop database if exists "{name}" with (force)')

@@ -45,8 +45,8 @@ def write_penalty_csv(path: Path, rows: int) -> None:
 def child(rows: int, landing: Path) -> dict:
     import psycopg
 
-    from credit_warehouse.feeds.pipeline import extract_and_load
     from credit_warehouse.feeds.registry import get_feed
+    from credit_warehouse.load.pipeline import extract_and_load
     from credit_warehouse.settings import database_url
 
     folder = landing / "dept_penalty" / DAY.isoformat()

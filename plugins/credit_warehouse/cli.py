@@ -18,6 +18,7 @@ from credit_warehouse.settings import ConfigurationError, state_dir
 
 COMMAND_MODULES = (
     "credit_warehouse.warehouse.commands",
+    "credit_warehouse.install",
     "credit_warehouse.orchestration.commands",
     "credit_warehouse.publish.commands",
     "credit_warehouse.alerts.commands",

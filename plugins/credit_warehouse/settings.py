@@ -9,12 +9,23 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
-from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-PROJECT_ROOT = Path(os.environ.get("CREDIT_WAREHOUSE_HOME") or Path(__file__).resolve().parents[2])
+# the primitives live one layer down (env.py); everything reads them from here
+from credit_warehouse.env import (
+    ENV_DB_URL,
+    PROJECT_ROOT,
+    ConfigurationError,
+    external_database_url,
+    secret,
+    state_dir,
+)
+
+__all__ = ["AIRFLOW_DB", "ENV_DB_NAME", "ENV_DB_URL", "PLATFORM_TZ", "PROJECT_ROOT", "ROLES", "SOURCE_DB",
+           "ConfigurationError", "database_url", "external_database_url", "mask_url", "secret", "server_url",
+           "sqlalchemy_url", "state_dir", "warehouse_db"]
+
 
 # the platform's day: delivery dates, watermark windows and schedules are Beijing time
 PLATFORM_TZ = ZoneInfo("Asia/Shanghai")
@@ -26,62 +37,13 @@ AIRFLOW_DB = "airflow_meta"
 # Each component connects as its own role (created by warehouse/bootstrap.py, granted in warehouse/sql/).
 ROLES = ("loader", "transformer", "analyst", "publisher")
 
-ENV_DB_URL = "CREDIT_WAREHOUSE_DB_URL"
-
-
-class ConfigurationError(RuntimeError):
-    """A setting is missing or wrong; the message says which and what to do."""
-
-
 def warehouse_db() -> str:
     """Name of the warehouse database (tests point this at a fresh database of their own)."""
     return os.environ.get(ENV_DB_NAME) or "credit_warehouse"
 
 
-def state_dir() -> Path:
-    """The git-ignored folder holding the embedded server, Airflow home, landing files and reports."""
-    path = Path(os.environ.get("CREDIT_WAREHOUSE_STATE") or PROJECT_ROOT / ".state")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def external_database_url() -> str | None:
-    """The superuser-level URL of an external PostgreSQL server, when one is configured."""
-    url = os.environ.get(ENV_DB_URL, "").strip()
-    if not url:
-        return None
-    if not re.match(r"^postgres(ql)?(\+\w+)?://", url):
-        raise ConfigurationError(
-            f"{ENV_DB_URL} must be a postgresql:// URL (got a value starting {url[:12]!r}); "
-            "fix it or unset it to use the embedded server."
-        )
-    return url
-
-
-def secret(name: str) -> str:
-    """A secret from the environment, or for the embedded server one generated once into .state/secrets.
-
-    With an external database every secret must come from the environment: nothing is invented.
-    """
-    env_name = f"CREDIT_WAREHOUSE_{name.upper()}"
-    value = os.environ.get(env_name)
-    if value:
-        return value
-    if external_database_url():
-        raise ConfigurationError(
-            f"{env_name} is not set; it is required when {ENV_DB_URL} points at an external database."
-        )
-    folder = state_dir() / "secrets"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    path = folder / name.lower()
-    if not path.exists():
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(24))
-    return path.read_text().strip()
-
-
 def _embedded_server_url() -> str:
-    from credit_warehouse.warehouse import embedded
+    from credit_warehouse.warehouse import embedded  # the embedded server only when no external one is set
 
     return embedded.superuser_url()
 

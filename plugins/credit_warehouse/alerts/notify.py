@@ -118,12 +118,11 @@ def _digest_sent(logical_date) -> bool:
         return False
 
 
-def send_night_digest_once(logical_date, digest_threshold: int = DIGEST_THRESHOLD) -> dict[str, str]:
+def send_night_digest_once(logical_date, results, digest_threshold: int = DIGEST_THRESHOLD) -> dict[str, str]:
     """When several feeds failed on one night, one digest over all of them (once per night), on top of
-    the per-feed alerts: the platform's duty officer sees the night at a glance."""
-    from credit_warehouse.quality.gate import night_results
-
-    failing = [r for r in night_results(logical_date) if r.needs_alert]
+    the per-feed alerts: the platform's duty officer sees the night at a glance. ``results`` are the
+    night's recorded gate results (quality.gate.night_results)."""
+    failing = [r for r in results if r.needs_alert]
     if len({r.feed for r in failing}) < digest_threshold or _digest_sent(logical_date):
         return {}
     return send_night_digest(failing)

@@ -47,12 +47,13 @@ def _airflow(args: argparse.Namespace) -> int:
 
 def _lint_sql(args: argparse.Namespace) -> int:
     """sqlfluff with the dbt templater; dbt connects while compiling, so the warehouse must exist."""
+    from credit_warehouse.install import install
     from credit_warehouse.transform.dbt import dbt_env
-    from credit_warehouse.warehouse import bootstrap, embedded
+    from credit_warehouse.warehouse import embedded
 
     if not external_database_url():
         embedded.start()
-    bootstrap.bootstrap(reference_data=False)
+    install(reference_data=False)
     sqlfluff = Path(sys.executable).with_name("sqlfluff")
     paths = ["dbt_project/models", "dbt_project/snapshots", "dbt_project/macros", "dbt_project/analyses"]
     existing = [p for p in paths if (PROJECT_ROOT / p).exists()]

@@ -18,10 +18,11 @@ from datetime import date
 import psycopg
 
 from credit_warehouse.feeds.registry import load_registry
+from credit_warehouse.install import install
 from credit_warehouse.orchestration.airflow_env import airflow_env, migrate_metadata
 from credit_warehouse.orchestration.run_dags import RESULT_PREFIX
 from credit_warehouse.settings import ConfigurationError, database_url, external_database_url, secret, state_dir
-from credit_warehouse.warehouse import bootstrap, embedded
+from credit_warehouse.warehouse import embedded
 
 
 @dataclass
@@ -41,7 +42,7 @@ def prepare_warehouse() -> None:
     """Server up (embedded unless an external one is configured), schemas, tables and reference data."""
     if not external_database_url():
         embedded.start()
-    bootstrap.bootstrap()
+    install()
 
 
 def night_dag_ids() -> list[str]:
@@ -97,7 +98,7 @@ def run_dags(day: date, dag_ids: list[str], env: dict[str, str], log_path) -> li
 
 
 def run_night(day: date, generate_options: dict) -> NightResult:
-    from credit_warehouse.devtools.generator import generate_night
+    from credit_warehouse.devtools.generator.night import generate_night
 
     started = time.monotonic()
     prepare_warehouse()

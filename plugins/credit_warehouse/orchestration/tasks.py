@@ -30,7 +30,7 @@ def _as_dict(item: object) -> dict:
 def load_feed(feed: str, day: date) -> list[dict]:
     """Extract every delivery of one feed for one date into raw, one ledger batch each."""
     from credit_warehouse.alerts.refused_inputs import alert_refused_inputs
-    from credit_warehouse.feeds.pipeline import extract_and_load
+    from credit_warehouse.load.pipeline import extract_and_load
 
     outcomes = [_as_dict(outcome) for outcome in extract_and_load(feed, day)]
     for outcome in outcomes:
@@ -63,8 +63,9 @@ def gate_feed(feed: str, outcomes: list[dict]) -> list[dict]:
 def send_night_digest(day: date) -> dict:
     """One digest mail when many feeds failed their gates that night (never fails the DAG)."""
     from credit_warehouse.alerts.notify import send_night_digest_once
+    from credit_warehouse.quality.gate import night_results
 
-    return send_night_digest_once(day)
+    return send_night_digest_once(day, night_results(day))
 
 
 def build_warehouse(day: date) -> dict:

@@ -19,6 +19,7 @@ from datetime import date
 import psycopg
 from psycopg import sql
 
+from credit_warehouse.alerts.notify import notify_gate_result
 from credit_warehouse.feeds.registry import Feed, get_feed
 from credit_warehouse.quality import checks as checks_module
 from credit_warehouse.quality import gx_runner, quarantine
@@ -180,8 +181,6 @@ def gate_batch(feed: str, batch_id: int, *, alert: bool = True) -> GateResult:
     log.info("gate %s batch %s: %s, %s received, %s quarantined", spec.name, batch_id, result.status,
              result.rows_received, result.rows_quarantined)
     if alert and result.needs_alert:
-        from credit_warehouse.alerts.notify import notify_gate_result
-
         notify_gate_result(result)
     return result
 

@@ -49,25 +49,12 @@ def sql_files() -> list[Path]:
     return sorted(SQL_DIR.glob("*.sql"))
 
 
-def _ensure_feed_tables(conn: psycopg.Connection) -> None:
-    """raw.<feed> and quarantine.<feed> for every registry feed, so dbt finds them before any delivery."""
-    from credit_warehouse.load.raw_tables import ensure_raw_tables
-    from credit_warehouse.quality.quarantine import ensure_quarantine_tables
+def bootstrap() -> list[str]:
+    """Create or update the warehouse database (settings.warehouse_db()); returns the SQL files applied.
 
-    ensure_raw_tables(conn)
-    ensure_quarantine_tables(conn)
-
-
-def load_reference_data() -> None:
-    """The dbt seeds (calendar, list types, code tables) into ref: the gates need them before dbt builds."""
-    from credit_warehouse.transform.dbt import run_dbt
-
-    # full refresh: a seed whose columns changed is recreated instead of failing on its old table
-    run_dbt(["seed", "--full-refresh"])
-
-
-def bootstrap(reference_data: bool = True) -> list[str]:
-    """Create or update the warehouse database (settings.warehouse_db()); returns the SQL files applied."""
+    The tables of each feed and the reference data belong to the stages that use them: install.py
+    runs them after this.
+    """
     database = warehouse_db()
     with psycopg.connect(server_url() + "/postgres", autocommit=True) as conn:
         # one bootstrap at a time per server: role and database DDL do not like concurrent twins
@@ -87,7 +74,4 @@ def bootstrap(reference_data: bool = True) -> list[str]:
             for path in sql_files():
                 target.execute(path.read_text())
                 applied.append(path.name)
-            _ensure_feed_tables(target)
-    if reference_data:
-        load_reference_data()
     return applied

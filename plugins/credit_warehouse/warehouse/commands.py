@@ -1,4 +1,4 @@
-"""``credit-warehouse db start|stop|status|url`` and ``credit-warehouse bootstrap``."""
+"""``credit-warehouse db start|stop|status|url``: the embedded server."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from credit_warehouse.settings import (
     database_url,
     external_database_url,
     mask_url,
-    warehouse_db,
 )
-from credit_warehouse.warehouse import bootstrap, embedded
+from credit_warehouse.warehouse import embedded
 
 
 def _describe(status: embedded.ServerStatus) -> str:
@@ -33,14 +32,6 @@ def _db(args: argparse.Namespace) -> int:
     return 0 if status.running or args.action == "stop" else 1
 
 
-def _bootstrap(args: argparse.Namespace) -> int:
-    if not external_database_url():
-        embedded.start()
-    applied = bootstrap.bootstrap()
-    print(f"warehouse {warehouse_db()} bootstrapped: {', '.join(applied)} and the reference data")
-    return 0
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     db = subparsers.add_parser("db", help="start, stop or inspect the embedded PostgreSQL warehouse")
     db.add_argument("action", choices=["start", "stop", "status", "url"])
@@ -48,8 +39,3 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     db.add_argument("--role", choices=ROLES, help="with url: the URL a component role connects with")
     db.add_argument("--show-password", action="store_true", help="with url: print the password too")
     db.set_defaults(handler=_db)
-
-    boot = subparsers.add_parser(
-        "bootstrap", help="create schemas, ledger, roles, feed tables and reference data (re-runnable)"
-    )
-    boot.set_defaults(handler=_bootstrap)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from credit_warehouse.settings import ConfigurationError, external_database_url, secret, state_dir
+from credit_warehouse.env import ConfigurationError, external_database_url, secret, state_dir
 
 PG_MAJOR = "18"
 SUPERUSER = "postgres"

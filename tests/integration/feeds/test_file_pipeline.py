@@ -10,8 +10,8 @@ import pytest
 
 from credit_warehouse import settings
 from credit_warehouse.feeds import files
-from credit_warehouse.feeds.pipeline import extract_and_load
 from credit_warehouse.feeds.registry import Limits, get_feed, load_registry
+from credit_warehouse.load.pipeline import extract_and_load
 from credit_warehouse.load.raw_tables import ensure_raw_tables
 
 pytestmark = pytest.mark.integration

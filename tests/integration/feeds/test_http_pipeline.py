@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from credit_warehouse.feeds import http
-from credit_warehouse.feeds.pipeline import extract_and_load
+from credit_warehouse.load.pipeline import extract_and_load
 
 pytestmark = pytest.mark.integration
 

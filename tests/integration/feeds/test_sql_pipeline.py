@@ -9,9 +9,9 @@ import psycopg
 import pytest
 
 from credit_warehouse import settings
-from credit_warehouse.feeds.pipeline import extract_and_load
 from credit_warehouse.feeds.registry import get_feed
 from credit_warehouse.feeds.sql import url_env
+from credit_warehouse.load.pipeline import extract_and_load
 from credit_warehouse.settings import PLATFORM_TZ
 
 pytestmark = pytest.mark.integration

@@ -15,7 +15,7 @@ def test_bootstrap_twice_changes_nothing(warehouse_db, superuser_conn):
         "values ('dept_penalty', '2026-11-22', 'x.csv', 'bootstrap-twice')"
     )
     before = superuser_conn.execute("select count(*) from ops.load_batch").fetchone()[0]
-    assert bootstrap.bootstrap(reference_data=False) == [p.name for p in bootstrap.sql_files()]
+    assert bootstrap.bootstrap() == [p.name for p in bootstrap.sql_files()]
     schemas = {r[0] for r in superuser_conn.execute("select nspname from pg_namespace")}
     assert LAYERS | {"analytics"} <= schemas
     assert superuser_conn.execute("select count(*) from ops.load_batch").fetchone()[0] == before

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from credit_warehouse.alerts.refused_inputs import failed_outcomes, refused_inputs_alert
-from credit_warehouse.feeds.pipeline import BatchOutcome
 from credit_warehouse.identifiers import make_resident_id, mask_resident_id
+from credit_warehouse.load.pipeline import BatchOutcome
 
 FULL_ID = make_resident_id("370102", date(1979, 3, 22), 12)
 

@@ -11,8 +11,9 @@ import stdnum.cn.uscc
 
 from credit_warehouse.devtools.generator.base import Night
 from credit_warehouse.devtools.generator.dirt import EXCLUDED_FACTS, KINDS
+from credit_warehouse.devtools.generator.feeds import builder_for
 from credit_warehouse.devtools.generator.night import generate_night
-from credit_warehouse.devtools.generator.rows import builder_for, render_clean
+from credit_warehouse.devtools.generator.rows import render_clean
 from credit_warehouse.devtools.generator.subjects import SubjectPool
 from credit_warehouse.identifiers import is_valid_org_code, is_valid_resident_id, is_valid_uscc, normalize_code
 

@@ -3,6 +3,3 @@
 Entry point: ``generate_night`` (night.py); the CLI is ``credit-warehouse generate``.
 """
 
-from credit_warehouse.devtools.generator.night import NightReport, generate_night
-
-__all__ = ["NightReport", "generate_night"]

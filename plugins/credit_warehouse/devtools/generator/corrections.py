@@ -12,10 +12,10 @@ import random
 from dataclasses import replace
 from datetime import timedelta
 
-from credit_warehouse.devtools.generator.authorities import authority
 from credit_warehouse.devtools.generator.base import Built, FeedBuilder, Unit, format_date
 from credit_warehouse.devtools.generator.calendar import working_days_back
-from credit_warehouse.devtools.generator.rows import builder_for, render_clean
+from credit_warehouse.devtools.generator.reference import authority
+from credit_warehouse.devtools.generator.rows import render_clean
 
 # target feed -> (record kind, key column, subject column(s), actions an upheld correction takes)
 TARGETS = {
@@ -28,6 +28,8 @@ DEFAULT_LOOKBACK_DAYS = 3
 
 
 class CorrectionBuilder(FeedBuilder):
+    # the builders of the feeds it corrects, set by generator/feeds.py (which knows them all)
+    builders: dict[str, type[FeedBuilder]] = {}
     feed_name = "credit_correction"
     dirt_kinds = ("duplicate", "missing_required")
     code_columns = ()
@@ -50,7 +52,7 @@ class CorrectionBuilder(FeedBuilder):
         if index >= self.night.rows:
             return self._upheld(index, rng)
         feed = rng.choice(tuple(TARGETS))
-        target = builder_for(feed, self.night)
+        target = self.builders[feed](self.night)
         built = target.build(rng.randrange(self.night.rows), rng)
         return self._row(index, rng, feed, built.values, upheld=False)
 
@@ -61,7 +63,7 @@ class CorrectionBuilder(FeedBuilder):
         for _ in range(50):
             feed = rng.choice(("dept_license", "dept_penalty", "dept_penalty", "dept_blacklist", "dept_blacklist"))
             earlier = night.logical_date - timedelta(days=rng.randrange(1, span + 1))
-            target = builder_for(feed, replace(night, logical_date=earlier, corrections=False))
+            target = self.builders[feed](replace(night, logical_date=earlier, corrections=False))
             row_index = rng.randrange(night.rows)
             built = render_clean(target, row_index)
             if built is not None:

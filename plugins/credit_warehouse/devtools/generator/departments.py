@@ -6,7 +6,6 @@ import random
 from datetime import date, timedelta
 
 from credit_warehouse.devtools.generator.authorities import (
-    authority,
     deciding_authority,
     doc_no,
     reporting_unit,
@@ -14,7 +13,7 @@ from credit_warehouse.devtools.generator.authorities import (
 )
 from credit_warehouse.devtools.generator.base import Built, FeedBuilder, Unit, format_date
 from credit_warehouse.devtools.generator.calendar import working_days_back
-from credit_warehouse.devtools.generator.reference import LICENSE_CATEGORIES, LIST_TYPES, PENALTY_CATEGORIES
+from credit_warehouse.devtools.generator.reference import LICENSE_CATEGORIES, LIST_TYPES, PENALTY_CATEGORIES, authority
 from credit_warehouse.devtools.generator.subjects import Subject
 
 NO_EXPIRY = date(2099, 12, 31)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from credit_warehouse.devtools.generator.base import FeedBuilder
+from credit_warehouse.devtools.generator.base import FeedBuilder, Night
 from credit_warehouse.devtools.generator.corrections import CorrectionBuilder
 from credit_warehouse.devtools.generator.courts import ConsumptionRestrictionBuilder, DishonestDebtorBuilder
 from credit_warehouse.devtools.generator.departments import (
@@ -23,3 +23,8 @@ BUILDERS: dict[str, type[FeedBuilder]] = {
     )
 }
 FEEDS = tuple(BUILDERS)
+CorrectionBuilder.builders = BUILDERS
+
+
+def builder_for(feed: str, night: Night) -> FeedBuilder:
+    return BUILDERS[feed](night)

@@ -11,7 +11,7 @@ import random
 from datetime import date
 from functools import lru_cache
 
-from credit_warehouse.devtools.generator.base import Built, FeedBuilder, Night
+from credit_warehouse.devtools.generator.base import Built, FeedBuilder
 
 
 @lru_cache(maxsize=1024)
@@ -23,12 +23,6 @@ def _stream_base(seed: int, feed: str, logical_date: date) -> int:
 def row_rng(seed: int, feed: str, logical_date: date, index: int) -> random.Random:
     # seeding with an int is several times cheaper than with a string (no SHA-512 per row)
     return random.Random(_stream_base(seed, feed, logical_date) + index)
-
-
-def builder_for(feed: str, night: Night) -> FeedBuilder:
-    from credit_warehouse.devtools.generator.feeds import BUILDERS
-
-    return BUILDERS[feed](night)
 
 
 def render_clean(builder: FeedBuilder, index: int) -> Built | None:
