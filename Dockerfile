@@ -1,5 +1,8 @@
-# The production image: Airflow 3.3 with the project installed from the same lock file as development.
-FROM apache/airflow:3.3.2-python3.11
+# Two images from the same lock file as development:
+#  production  Airflow 3.3 with the product only (no development group: no stand-ins, no test tools)
+#  stand-ins   the production image plus the stand-ins of the outside world (court API, reference national
+#              interface, SMTP sink) for the compose stack; never deployed against real partners
+FROM apache/airflow:3.3.2-python3.11 AS production
 
 USER root
 COPY --chown=airflow:root . /opt/credit-warehouse
@@ -10,3 +13,7 @@ RUN pip install --no-cache-dir uv==0.13.9 \
  && pip install --no-cache-dir -r /tmp/requirements.txt \
  && pip install --no-cache-dir --no-deps -e .
 ENV CREDIT_WAREHOUSE_HOME=/opt/credit-warehouse
+
+FROM production AS stand-ins
+RUN uv export --frozen --only-group stand-ins --no-hashes --no-emit-project -o /tmp/stand-ins.txt \
+ && pip install --no-cache-dir -r /tmp/stand-ins.txt

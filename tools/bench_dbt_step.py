@@ -17,9 +17,9 @@ import time
 from datetime import date
 
 from credit_warehouse.orchestration.airflow_env import airflow_env, migrate_metadata
-from credit_warehouse.orchestration.run_dags import RESULT_PREFIX
 from credit_warehouse.transform.dbt import run_dbt
 from credit_warehouse.warehouse import embedded
+from credit_warehouse_dev.run_dags import RESULT_PREFIX
 
 
 def bare(day: date) -> float:
@@ -33,7 +33,7 @@ def through_airflow(day: date, env: dict) -> tuple[float, float]:
     """Wall time of the whole `DAG.test` process, and the DAG run alone as Airflow measured it."""
     started = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "credit_warehouse.orchestration.run_dags", day.isoformat(), "warehouse_build"],
+        [sys.executable, "-m", "credit_warehouse_dev.run_dags", day.isoformat(), "warehouse_build"],
         env={**os.environ, **env}, capture_output=True, text=True, check=True,
     )
     wall = time.monotonic() - started

@@ -16,7 +16,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from credit_warehouse.devtools.generator.night import generate_night
+from credit_warehouse_dev.generator.night import generate_night
 
 
 def main() -> int:

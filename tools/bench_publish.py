@@ -18,13 +18,13 @@ import uuid
 import psycopg
 
 from credit_warehouse import settings
-from credit_warehouse.devtools.national_interface import Faults, start_national_interface
 from credit_warehouse.identifiers import make_uscc
 from credit_warehouse.publish import outbox, signing
 from credit_warehouse.publish.breaker import CircuitBreaker
 from credit_warehouse.publish.client import ClientSettings, NationalClient
 from credit_warehouse.publish.push import push_pending
 from credit_warehouse.warehouse import bootstrap, embedded
+from credit_warehouse_dev.national_interface import Faults, start_national_interface
 
 STAND_IN_SQL = """
 create table if not exists publish.publish_national_record (

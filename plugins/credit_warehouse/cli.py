@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import logging
 import sys
 import traceback
@@ -21,11 +22,11 @@ COMMAND_MODULES = (
     "credit_warehouse.install",
     "credit_warehouse.orchestration.commands",
     "credit_warehouse.publish.commands",
-    "credit_warehouse.alerts.commands",
-    "credit_warehouse.devtools.commands",
     "credit_warehouse.security.commands",
     "credit_warehouse.transform.registry_export",
 )
+# the night runner, the generator and the stand-ins: present in a development install only
+DEV_COMMAND_MODULE = "credit_warehouse_dev.commands"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
+    if importlib.util.find_spec(DEV_COMMAND_MODULE.split(".")[0]) is not None:
+        importlib.import_module(DEV_COMMAND_MODULE).register(subparsers)
     return parser
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict
 from datetime import date
 
 
@@ -31,17 +30,6 @@ def _publish(args: argparse.Namespace) -> int:
     return 0 if counts["balanced"] else 1
 
 
-def _serve_national(args: argparse.Namespace) -> int:
-    from credit_warehouse.devtools.national_interface import Faults, serve
-
-    faults = Faults.from_env()
-    for name, value in asdict(faults).items():
-        given = getattr(args, name)
-        setattr(faults, name, given if given is not None else value)
-    serve(args.host, args.port, faults)
-    return 0
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     publish = subparsers.add_parser("publish", help="stage, push and reconcile records for the national interface")
     publish.add_argument("action", choices=["stage", "push", "reconcile"])
@@ -49,20 +37,3 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     publish.add_argument("--date", type=date.fromisoformat, default=date.today(),
                          help="with reconcile: the staging date (YYYY-MM-DD, default today)")
     publish.set_defaults(handler=_publish)
-
-    serve = subparsers.add_parser("serve-national", help="run the reference national interface (local and tests)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8765)
-    for name, kind, text in (
-        ("error_rate", float, "share of requests answered 503"),
-        ("timeout_rate", float, "share processed, then answered too late"),
-        ("rate_limit_rate", float, "share answered 429"),
-        ("drop_rate", float, "share processed, then the connection cut"),
-        ("latency", float, "seconds added to every request"),
-        ("timeout_sleep", float, "seconds a 'timeout' request sleeps"),
-        ("retry_after", int, "Retry-After seconds on 429"),
-        ("seed", int, "random seed of the faults"),
-    ):
-        serve.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind, default=None,
-                           help=f"{text} (default from CREDIT_WAREHOUSE_NATIONAL_FAULTS)")
-    serve.set_defaults(handler=_serve_national)

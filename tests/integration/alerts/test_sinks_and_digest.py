@@ -8,11 +8,11 @@ import pytest
 
 from credit_warehouse.alerts.channels import smtp_settings
 from credit_warehouse.alerts.notify import notify_night, send_night_digest, task_failure_alert
-from credit_warehouse.devtools.smtp_sink import start_smtp_sink
-from credit_warehouse.devtools.webhook_sink import start_webhook_sink
 from credit_warehouse.identifiers import make_resident_id
 from credit_warehouse.quality.gate import FailedExpectation, GateResult
 from credit_warehouse.settings import ConfigurationError
+from credit_warehouse_dev.smtp_sink import start_smtp_sink
+from credit_warehouse_dev.webhook_sink import start_webhook_sink
 
 pytestmark = pytest.mark.integration
 FULL_ID = make_resident_id("370102", date(1985, 2, 3), 17)

@@ -8,9 +8,9 @@ from datetime import date
 import httpx
 import pytest
 
-from credit_warehouse.devtools.court_api import parse_faults, start_court_api
-from credit_warehouse.devtools.generator.night import generate_night
 from credit_warehouse.settings import ConfigurationError
+from credit_warehouse_dev.court_api import parse_faults, start_court_api
+from credit_warehouse_dev.generator.night import generate_night
 
 NIGHT = date(2024, 5, 10)
 TOKEN = "test-court-token"

@@ -10,8 +10,8 @@ import psycopg
 import pytest
 
 from credit_warehouse import settings
-from credit_warehouse.devtools.generator.night import generate_night
 from credit_warehouse.identifiers import is_valid_uscc
+from credit_warehouse_dev.generator.night import generate_night
 
 NIGHT = date(2024, 5, 10)
 CHINA = timezone(timedelta(hours=8))

@@ -17,11 +17,11 @@ import pytest
 from psycopg import sql
 
 from credit_warehouse import settings
-from credit_warehouse.devtools.national_interface import Faults, start_national_interface
 from credit_warehouse.identifiers import make_resident_id, make_uscc, mask_resident_id
 from credit_warehouse.publish import signing
 from credit_warehouse.publish.breaker import CircuitBreaker
 from credit_warehouse.publish.client import ClientSettings, NationalClient
+from credit_warehouse_dev.national_interface import Faults, start_national_interface
 
 STAND_IN_SQL = """
 create table if not exists publish.publish_national_record (

@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 
-from credit_warehouse.devtools.smtp_sink import start_smtp_sink
 from credit_warehouse.identifiers import make_resident_id
 from credit_warehouse.publish import signing
 from credit_warehouse.publish.outbox import stage_outbox_detailed
+from credit_warehouse_dev.smtp_sink import start_smtp_sink
 
 
 def _reasons(failures: dict, key: str) -> set[tuple[str, str]]:

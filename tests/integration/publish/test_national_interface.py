@@ -31,7 +31,7 @@ def test_bad_signature_replay_and_stale_requests_are_refused_and_logged(national
     url, _ = national
     secret = signing.api_secret()
     body = _body(kit, 1)
-    caplog.set_level(logging.WARNING, logger="credit_warehouse.devtools.national_interface")
+    caplog.set_level(logging.WARNING, logger="credit_warehouse_dev.national_interface")
     with httpx.Client(base_url=url) as http:
         forged = http.post("/v1/records", content=body, headers=_signed("/v1/records", body, b"not-the-secret"))
         assert forged.status_code == 401 and forged.json()["error"] == "bad_signature"

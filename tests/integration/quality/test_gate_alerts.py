@@ -6,9 +6,9 @@ import psycopg
 import pytest
 
 from credit_warehouse import settings
-from credit_warehouse.devtools.smtp_sink import start_smtp_sink
-from credit_warehouse.devtools.webhook_sink import start_webhook_sink
 from credit_warehouse.quality.gate import gate_batch
+from credit_warehouse_dev.smtp_sink import start_smtp_sink
+from credit_warehouse_dev.webhook_sink import start_webhook_sink
 
 pytestmark = pytest.mark.integration
 SECRET = "SECtest-dingtalk-secret"

@@ -11,10 +11,10 @@ import pytest
 
 from credit_warehouse import settings
 from credit_warehouse.alerts.refused_inputs import alert_refused_inputs
-from credit_warehouse.devtools.smtp_sink import start_smtp_sink
 from credit_warehouse.feeds import files
 from credit_warehouse.feeds.registry import Limits, get_feed
 from credit_warehouse.load.pipeline import extract_and_load
+from credit_warehouse_dev.smtp_sink import start_smtp_sink
 
 pytestmark = pytest.mark.integration
 

@@ -1,6 +1,7 @@
 """docker-compose.yml cannot run here (no Docker engine), so check it against what the code reads."""
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -28,9 +29,7 @@ def _env(service: str) -> dict:
 
 def _variables_the_code_reads() -> set[str]:
     found = set()
-    for path in (PROJECT_ROOT / "plugins" / "credit_warehouse").rglob("*.py"):
-        if "devtools" in path.parts:
-            continue
+    for path in (PROJECT_ROOT / "plugins" / "credit_warehouse").rglob("*.py"):  # the product, not the stand-ins
         found |= set(re.findall(r"\b(CREDIT_WAREHOUSE_[A-Z_]+[A-Z])\b", path.read_text()))
     return found | REQUIRED
 
@@ -108,3 +107,15 @@ def test_no_secret_is_written_in_the_file():
         value = match.group(1)
         assert value.startswith("${"), f"{match.group(0)} is not taken from the environment"
     assert Path(PROJECT_ROOT / ".env").exists() is False
+
+
+def test_the_product_image_has_no_stand_ins_and_the_stand_in_services_do():
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
+    assert "--no-dev" in dockerfile and "AS stand-ins" in dockerfile
+    for service in ("smtp-sink", "national-interface", "court-api"):
+        assert SERVICES[service]["build"]["target"] == "stand-ins", service
+    for service in AIRFLOW_SERVICES:
+        assert SERVICES[service]["build"]["target"] == "production", service
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
+    production = " ".join(project["project"]["dependencies"])
+    assert not {"fastapi", "uvicorn", "aiosmtpd"} & set(re.findall(r"[a-z][a-z0-9-]+", production))

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from credit_warehouse.devtools.generator.night import generate_night
 from credit_warehouse.feeds.headers import map_header
 from credit_warehouse.feeds.registry import get_feed
+from credit_warehouse_dev.generator.night import generate_night
 
 NIGHT = date(2024, 5, 10)
 

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from credit_warehouse.devtools.generator.calendar import (
+from credit_warehouse_dev.generator.calendar import (
     FIRST_DATE,
     LAST_DATE,
     calendar_days,

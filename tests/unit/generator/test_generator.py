@@ -9,13 +9,13 @@ from datetime import date, timedelta
 import stdnum.cn.ric
 import stdnum.cn.uscc
 
-from credit_warehouse.devtools.generator.base import Night
-from credit_warehouse.devtools.generator.dirt import EXCLUDED_FACTS, KINDS
-from credit_warehouse.devtools.generator.feeds import builder_for
-from credit_warehouse.devtools.generator.night import generate_night
-from credit_warehouse.devtools.generator.rows import render_clean
-from credit_warehouse.devtools.generator.subjects import SubjectPool
 from credit_warehouse.identifiers import is_valid_org_code, is_valid_resident_id, is_valid_uscc, normalize_code
+from credit_warehouse_dev.generator.base import Night
+from credit_warehouse_dev.generator.dirt import EXCLUDED_FACTS, KINDS
+from credit_warehouse_dev.generator.feeds import builder_for
+from credit_warehouse_dev.generator.night import generate_night
+from credit_warehouse_dev.generator.rows import render_clean
+from credit_warehouse_dev.generator.subjects import SubjectPool
 
 from .conftest import NIGHT, read_dirt, read_unit
 
@@ -194,7 +194,7 @@ def test_zero_dirt_rate_gives_clean_nights(tmp_path):
 
 
 def test_late_reports_and_future_dates_measured_in_working_days(tmp_path):
-    from credit_warehouse.devtools.generator.calendar import working_days_back
+    from credit_warehouse_dev.generator.calendar import working_days_back
 
     report = generate_night(NIGHT, seed=5, rows=300, dirt_rate=0.3, landing=tmp_path, store=tmp_path / "c",
                             source_database=None, feeds=("dept_penalty",))

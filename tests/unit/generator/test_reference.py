@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from credit_warehouse.devtools.generator.reference import DIVISION_BY_CODE, write_seeds
+from credit_warehouse_dev.generator.reference import DIVISION_BY_CODE, write_seeds
 
 SEEDS = Path(__file__).resolve().parents[3] / "dbt_project" / "seeds"
 

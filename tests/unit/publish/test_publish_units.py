@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from credit_warehouse.cli import build_parser
-from credit_warehouse.devtools.national_interface import Faults
 from credit_warehouse.publish import contract, signing
 from credit_warehouse.publish.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 from credit_warehouse.publish.client import ClientSettings, NationalClient
 from credit_warehouse.settings import ConfigurationError
+from credit_warehouse_dev.national_interface import Faults
 
 
 def test_signature_covers_method_path_timestamp_nonce_and_body():

@@ -19,7 +19,7 @@ def _serve_until_interrupted(describe) -> int:
 
 
 def _smtp_sink(args: argparse.Namespace) -> int:
-    from credit_warehouse.devtools.smtp_sink import start_smtp_sink
+    from credit_warehouse_dev.smtp_sink import start_smtp_sink
 
     folder = args.folder or state_dir() / "smtp_sink"
     sink = start_smtp_sink(port=args.port, folder=folder, host=args.host)
@@ -32,7 +32,7 @@ def _smtp_sink(args: argparse.Namespace) -> int:
 
 
 def _webhook_sink(args: argparse.Namespace) -> int:
-    from credit_warehouse.devtools.webhook_sink import start_webhook_sink
+    from credit_warehouse_dev.webhook_sink import start_webhook_sink
 
     folder = args.folder or state_dir() / "webhook_sink"
     sink = start_webhook_sink(port=args.port, dingtalk_secret=args.dingtalk_secret, folder=folder, host=args.host)

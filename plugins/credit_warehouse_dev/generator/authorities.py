@@ -6,13 +6,13 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from credit_warehouse.devtools.generator.reference import (
+from credit_warehouse_dev.generator.reference import (
     DIVISION_BY_CODE,
     HOME_CITIES,
     Authority,
     authority,
 )
-from credit_warehouse.devtools.generator.subjects import Subject
+from credit_warehouse_dev.generator.subjects import Subject
 
 
 def deciding_authority(department_key: str, subject: Subject, rng: random.Random) -> Authority:

@@ -11,7 +11,7 @@ import random
 from datetime import date
 from functools import lru_cache
 
-from credit_warehouse.devtools.generator.base import Built, FeedBuilder
+from credit_warehouse_dev.generator.base import Built, FeedBuilder
 
 
 @lru_cache(maxsize=1024)

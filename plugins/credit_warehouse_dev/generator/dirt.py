@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from credit_warehouse.devtools.generator.calendar import working_days_back
 from credit_warehouse.identifiers import USCC_ALPHABET, is_valid_org_code, is_valid_resident_id, is_valid_uscc
+from credit_warehouse_dev.generator.calendar import working_days_back
 
 # kind -> must the row end in quarantine?
 KINDS: dict[str, bool] = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from credit_warehouse.devtools.generator.base import Built, FeedBuilder, Unit
-from credit_warehouse.devtools.generator.subjects import Subject
+from credit_warehouse_dev.generator.base import Built, FeedBuilder, Unit
+from credit_warehouse_dev.generator.subjects import Subject
 
 _UTILITY_KINDS = ("full_width_code", "lower_case_code", "bad_uscc_checksum", "duplicate", "missing_required")
 

@@ -4,7 +4,7 @@
 dozen Airflow start-ups. Started by ``credit-warehouse night`` with the Airflow environment set;
 prints one JSON line per DAG run so the parent can summarise.
 
-    python -m credit_warehouse.orchestration.run_dags 2026-11-22 feed__dept_penalty warehouse_build
+    python -m credit_warehouse_dev.run_dags 2026-11-22 feed__dept_penalty warehouse_build
 """
 
 from __future__ import annotations

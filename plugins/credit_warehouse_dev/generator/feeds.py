@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from credit_warehouse.devtools.generator.base import FeedBuilder, Night
-from credit_warehouse.devtools.generator.corrections import CorrectionBuilder
-from credit_warehouse.devtools.generator.courts import ConsumptionRestrictionBuilder, DishonestDebtorBuilder
-from credit_warehouse.devtools.generator.departments import (
+from credit_warehouse_dev.generator.base import FeedBuilder, Night
+from credit_warehouse_dev.generator.corrections import CorrectionBuilder
+from credit_warehouse_dev.generator.courts import ConsumptionRestrictionBuilder, DishonestDebtorBuilder
+from credit_warehouse_dev.generator.departments import (
     BlacklistBuilder,
     CommitmentBuilder,
     LicenseBuilder,
     PenaltyBuilder,
     RedlistBuilder,
 )
-from credit_warehouse.devtools.generator.utilities import GasBuilder, LogisticsBuilder, PowerBuilder, WaterBuilder
+from credit_warehouse_dev.generator.utilities import GasBuilder, LogisticsBuilder, PowerBuilder, WaterBuilder
 
 BUILDERS: dict[str, type[FeedBuilder]] = {
     builder.feed_name: builder

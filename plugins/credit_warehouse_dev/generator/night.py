@@ -17,15 +17,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from credit_warehouse.devtools.generator.base import FeedBuilder, Night, Unit, format_date
-from credit_warehouse.devtools.generator.court_store import court_store, endpoint_file
-from credit_warehouse.devtools.generator.dirt import DirtInjector, Injected
-from credit_warehouse.devtools.generator.feeds import BUILDERS, FEEDS
-from credit_warehouse.devtools.generator.rows import row_rng
-from credit_warehouse.devtools.generator.sinks import CsvSink, JsonlSink, Sink, XlsxSink, sha256_of
-from credit_warehouse.devtools.generator.subjects import DEFAULT_POOL_SIZE, SubjectPool
 from credit_warehouse.feeds.files import landing_root
 from credit_warehouse.settings import SOURCE_DB
+from credit_warehouse_dev.generator.base import FeedBuilder, Night, Unit, format_date
+from credit_warehouse_dev.generator.court_store import court_store, endpoint_file
+from credit_warehouse_dev.generator.dirt import DirtInjector, Injected
+from credit_warehouse_dev.generator.feeds import BUILDERS, FEEDS
+from credit_warehouse_dev.generator.rows import row_rng
+from credit_warehouse_dev.generator.sinks import CsvSink, JsonlSink, Sink, XlsxSink, sha256_of
+from credit_warehouse_dev.generator.subjects import DEFAULT_POOL_SIZE, SubjectPool
 
 DEFAULT_SEED = 20240101
 DEFAULT_ROWS = 300
@@ -83,7 +83,7 @@ class _Outputs:
             return CsvSink(path, headers, unit.encoding or "utf-8")
         if unit.kind == "http":
             return JsonlSink(endpoint_file(day, unit.name, self.store), headers, integer_keys=frozenset({"age"}))
-        from credit_warehouse.devtools.generator import source_db
+        from credit_warehouse_dev.generator import source_db
 
         if self._conn is None:
             self._conn = self.stack.enter_context(source_db.connect(self.source_database))

@@ -5,16 +5,16 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from credit_warehouse.devtools.generator.authorities import (
+from credit_warehouse_dev.generator.authorities import (
     deciding_authority,
     doc_no,
     reporting_unit,
     serial,
 )
-from credit_warehouse.devtools.generator.base import Built, FeedBuilder, Unit, format_date
-from credit_warehouse.devtools.generator.calendar import working_days_back
-from credit_warehouse.devtools.generator.reference import LICENSE_CATEGORIES, LIST_TYPES, PENALTY_CATEGORIES, authority
-from credit_warehouse.devtools.generator.subjects import Subject
+from credit_warehouse_dev.generator.base import Built, FeedBuilder, Unit, format_date
+from credit_warehouse_dev.generator.calendar import working_days_back
+from credit_warehouse_dev.generator.reference import LICENSE_CATEGORIES, LIST_TYPES, PENALTY_CATEGORIES, authority
+from credit_warehouse_dev.generator.subjects import Subject
 
 NO_EXPIRY = date(2099, 12, 31)
 _LICENSE_CATEGORY = dict(LICENSE_CATEGORIES)

@@ -12,10 +12,10 @@ import random
 from dataclasses import replace
 from datetime import timedelta
 
-from credit_warehouse.devtools.generator.base import Built, FeedBuilder, Unit, format_date
-from credit_warehouse.devtools.generator.calendar import working_days_back
-from credit_warehouse.devtools.generator.reference import authority
-from credit_warehouse.devtools.generator.rows import render_clean
+from credit_warehouse_dev.generator.base import Built, FeedBuilder, Unit, format_date
+from credit_warehouse_dev.generator.calendar import working_days_back
+from credit_warehouse_dev.generator.reference import authority
+from credit_warehouse_dev.generator.rows import render_clean
 
 # target feed -> (record kind, key column, subject column(s), actions an upheld correction takes)
 TARGETS = {

@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from credit_warehouse.devtools.generator.base import Built, FeedBuilder, Unit, format_date
-from credit_warehouse.devtools.generator.calendar import working_days_back
-from credit_warehouse.devtools.generator.reference import DIVISION_BY_CODE, PROVINCE_ABBREVIATION
-from credit_warehouse.devtools.generator.subjects import Subject, person_name
+from credit_warehouse_dev.generator.base import Built, FeedBuilder, Unit, format_date
+from credit_warehouse_dev.generator.calendar import working_days_back
+from credit_warehouse_dev.generator.reference import DIVISION_BY_CODE, PROVINCE_ABBREVIATION
+from credit_warehouse_dev.generator.subjects import Subject, person_name
 
 BEHAVIOURS = (
     "有履行能力而拒不履行生效法律文书确定义务",

@@ -20,9 +20,9 @@ import psycopg
 from credit_warehouse.feeds.registry import load_registry
 from credit_warehouse.install import install
 from credit_warehouse.orchestration.airflow_env import airflow_env, migrate_metadata
-from credit_warehouse.orchestration.run_dags import RESULT_PREFIX
 from credit_warehouse.settings import ConfigurationError, database_url, external_database_url, secret, state_dir
 from credit_warehouse.warehouse import embedded
+from credit_warehouse_dev.run_dags import RESULT_PREFIX
 
 
 @dataclass
@@ -53,9 +53,9 @@ def night_dag_ids() -> list[str]:
 @contextlib.contextmanager
 def stand_in_services(day: date):
     """The court API, the national interface and the SMTP sink, for the length of the night."""
-    from credit_warehouse.devtools.court_api import start_court_api
-    from credit_warehouse.devtools.national_interface import start_national_interface
-    from credit_warehouse.devtools.smtp_sink import start_smtp_sink
+    from credit_warehouse_dev.court_api import start_court_api
+    from credit_warehouse_dev.national_interface import start_national_interface
+    from credit_warehouse_dev.smtp_sink import start_smtp_sink
 
     with contextlib.ExitStack() as stack:
         court_url, stop_court = start_court_api(port=0)
@@ -81,7 +81,7 @@ def run_dags(day: date, dag_ids: list[str], env: dict[str, str], log_path) -> li
     results = []
     with open(log_path, "a") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "credit_warehouse.orchestration.run_dags", day.isoformat(), *dag_ids],
+            [sys.executable, "-m", "credit_warehouse_dev.run_dags", day.isoformat(), *dag_ids],
             env={**os.environ, **env},
             stdout=subprocess.PIPE,
             stderr=log,
@@ -98,7 +98,7 @@ def run_dags(day: date, dag_ids: list[str], env: dict[str, str], log_path) -> li
 
 
 def run_night(day: date, generate_options: dict) -> NightResult:
-    from credit_warehouse.devtools.generator.night import generate_night
+    from credit_warehouse_dev.generator.night import generate_night
 
     started = time.monotonic()
     prepare_warehouse()

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from credit_warehouse.devtools.generator import vocab
-from credit_warehouse.devtools.generator.reference import (
+from credit_warehouse.identifiers import USCC_ALPHABET, make_resident_id, make_uscc
+from credit_warehouse_dev.generator import vocab
+from credit_warehouse_dev.generator.reference import (
     COUNTIES,
     DIVISION_BY_CODE,
     NEW_COUNTIES,
     division_full_name,
 )
-from credit_warehouse.identifiers import USCC_ALPHABET, make_resident_id, make_uscc
 
 DEFAULT_POOL_SIZE = 5000
 

@@ -29,8 +29,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from credit_warehouse.devtools.generator.court_store import ENDPOINTS, court_store, endpoint_file
 from credit_warehouse.settings import ConfigurationError, secret
+from credit_warehouse_dev.generator.court_store import ENDPOINTS, court_store, endpoint_file
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from datetime import date, datetime, timedelta, timezone
 import psycopg
 from psycopg import sql
 
-from credit_warehouse.devtools.generator.sinks import Sink
 from credit_warehouse.settings import SOURCE_DB, ConfigurationError, database_url
+from credit_warehouse_dev.generator.sinks import Sink
 
 CHINA_TIME = timezone(timedelta(hours=8))
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")

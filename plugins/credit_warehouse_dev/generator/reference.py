@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from credit_warehouse.devtools.generator.calendar import write_calendar_csv
 from credit_warehouse.identifiers import make_uscc
+from credit_warehouse_dev.generator.calendar import write_calendar_csv
 
 
 @dataclass(frozen=True)

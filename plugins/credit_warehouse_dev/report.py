@@ -5,8 +5,8 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
-from credit_warehouse.orchestration.night import NightResult, ledger_summary
 from credit_warehouse.settings import database_url, state_dir
+from credit_warehouse_dev.night import NightResult, ledger_summary
 
 MART_TABLES = ("credit_archive", "fct_credit_record", "blacklist", "key_supervision", "monitoring_indicators")
 

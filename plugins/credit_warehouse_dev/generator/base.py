@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
-from credit_warehouse.devtools.generator.dirt import DirtSpec
-from credit_warehouse.devtools.generator.subjects import SubjectPool
 from credit_warehouse.feeds.registry import Feed, get_feed
+from credit_warehouse_dev.generator.dirt import DirtSpec
+from credit_warehouse_dev.generator.subjects import SubjectPool
 
 
 def format_date(day: date, style: str) -> str:
