@@ -3,7 +3,7 @@
 -- records are upserts (the platform shows the publicity dates); a record repaired or withdrawn
 -- after it was sent (an upsert for it is in ops.publish_outbox) becomes a withdrawal; one repaired
 -- before it was ever sent is simply not sent. The payload keys are the fields of the publish
--- contract suite (expectations/publish_contract.json) and the reference national interface.
+-- contract suite (expectations/gx_suites/publish_contract.json) and the reference national interface.
 with records as (
     select
         *,

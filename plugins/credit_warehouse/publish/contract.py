@@ -1,4 +1,4 @@
-"""The publish contract: the GX suite expectations/publish_contract.json run on every outgoing batch.
+"""The publish contract: the GX suite expectations/gx_suites/publish_contract.json run on every outgoing batch.
 
 The suite names flat columns; the staged outbox rows carry the national fields in a jsonb payload.
 ``staged_rows_query`` flattens them (one text column per payload field the suite names, plus the
@@ -22,7 +22,7 @@ from credit_warehouse.identifiers import mask_personal_data
 from credit_warehouse.quality.gx import exception_message, import_gx
 from credit_warehouse.settings import PROJECT_ROOT, ConfigurationError, database_url, sqlalchemy_url
 
-SUITE_PATH = PROJECT_ROOT / "expectations" / "publish_contract.json"
+SUITE_PATH = PROJECT_ROOT / "expectations" / "gx_suites" / "publish_contract.json"
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 # Columns of the outbox row itself; every other column the suite names is a payload field,

@@ -1,4 +1,4 @@
-"""Expectation suites as data: expectations/<feed>.json, checked against the feed registry.
+"""Gate rules as data: expectations/gate_rules/<feed>.json, checked against the feed registry.
 
 A suite file lists rules by kind (identifier checksums, dates, amounts, code tables, exclusions ...);
 the registry adds the rules it already knows (required columns, max lengths, the business key and
@@ -21,7 +21,7 @@ from psycopg import sql
 from credit_warehouse.feeds.registry import Feed, get_feed
 from credit_warehouse.settings import PROJECT_ROOT, ConfigurationError
 
-EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations" / "gate_rules"
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 # identifier forms a value may take; each is checked by the one util.* implementation

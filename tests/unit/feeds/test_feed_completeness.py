@@ -21,7 +21,7 @@ def _sources() -> dict[str, set[str]]:
 
 @pytest.mark.parametrize("feed", FEEDS)
 def test_feed_has_a_suite_sources_and_one_staging_model_reading_it(feed):
-    assert (PROJECT_ROOT / "expectations" / f"{feed}.json").exists()
+    assert (PROJECT_ROOT / "expectations" / "gate_rules" / f"{feed}.json").exists()
     sources = _sources()
     assert feed in sources["raw"] and feed in sources["quarantine"]
     readers = [path.name for path in (DBT / "models" / "staging").glob("stg_*.sql")

@@ -78,7 +78,9 @@ def test_gate_staging_and_contract_agree_on_every_status_code():
 
     with (PROJECT_ROOT / "dbt_project" / "seeds" / "record_status.csv").open(encoding="utf-8") as handle:
         seed = list(csv.DictReader(handle))
-    contract = json.loads((EXPECTATIONS_DIR / "publish_contract.json").read_text(encoding="utf-8"))
+    from credit_warehouse.publish.contract import SUITE_PATH
+
+    contract = json.loads(SUITE_PATH.read_text(encoding="utf-8"))
     published = {code for e in contract["expectations"] if e["kwargs"]["column"] == "status"
                  for code in e["kwargs"].get("value_set", [])}
     assert published == {"1", "2"}
