@@ -89,7 +89,7 @@ def test_the_second_night_adds_nothing(two_nights):
 
 def test_marts_are_built(two_nights):
     with psycopg.connect(settings.database_url(two_nights["database"])) as conn:
-        for table in ("credit_archive", "fct_credit_record", "dim_credit_subject"):
+        for table in ("dim_credit_archive", "fct_credit_record", "dim_credit_subject"):
             count = conn.execute(sql.SQL("select count(*) from marts.{}").format(sql.Identifier(table))).fetchone()[0]
             assert count > 0, table
 

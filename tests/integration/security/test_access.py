@@ -10,8 +10,8 @@ from .conftest import connect_as
 
 pytestmark = pytest.mark.integration
 
-MARTS = ("blacklist", "credit_archive", "dim_credit_subject", "double_publicity_timeliness",
-         "fct_credit_record", "fct_double_publicity_report", "key_supervision", "monitoring_indicators")
+MARTS = ("fct_blacklist_listing", "dim_credit_archive", "dim_credit_subject", "agg_double_publicity_timeliness",
+         "fct_credit_record", "fct_double_publicity_report", "dim_key_supervision_target", "agg_monitoring_indicators")
 FORBIDDEN_TO_ANALYSTS = (
     "raw.dept_license",
     "raw.utility_water",
@@ -43,12 +43,12 @@ def test_analyst_reads_every_mart_through_its_view(security_night):
         assert views == set(MARTS)
         for mart in MARTS:
             conn.execute(f"select * from analytics.{mart} limit 1")  # noqa: S608
-        [archive] = conn.execute("select uscc from analytics.credit_archive where uscc = %s",
+        [archive] = conn.execute("select uscc from analytics.dim_credit_archive where uscc = %s",
                                  (security_night.company,)).fetchall()
         assert archive == (security_night.company,)
         shown = {r[0] for r in conn.execute(
             "select column_name from information_schema.columns "
-            "where table_schema = 'analytics' and table_name = 'credit_archive'")}
+            "where table_schema = 'analytics' and table_name = 'dim_credit_archive'")}
         # a subject's arrears and logistics rating are 授权查询: only the audited lookup returns them
         assert "credit_tier" in shown
         assert not shown & {"utility_arrears_count", "current_arrears_yuan", "max_arrears_periods",

@@ -38,7 +38,7 @@ def test_only_the_loader_reaches_the_vault(security_night, role):
 def test_the_person_is_in_the_marts_by_masked_id_and_key_only(security_night):
     with connect_as("analyst", security_night) as conn:
         [(key, masked)] = conn.execute(
-            "select subject_key, id_no_masked from analytics.credit_archive where subject_kind = 'natural_person'"
+            "select subject_key, id_no_masked from analytics.dim_credit_archive where subject_kind = 'natural_person'"
         ).fetchall()
     assert key == vault.person_key(security_night.person_id)
     assert masked == mask_resident_id(security_night.person_id)

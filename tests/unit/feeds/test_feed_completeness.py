@@ -24,7 +24,7 @@ def test_feed_has_a_suite_sources_and_one_staging_model_reading_it(feed):
     assert (PROJECT_ROOT / "expectations" / "gate_rules" / f"{feed}.json").exists()
     sources = _sources()
     assert feed in sources["raw"] and feed in sources["quarantine"]
-    readers = [path.name for path in (DBT / "models" / "staging").glob("stg_*.sql")
+    readers = [path.name for path in (DBT / "models" / "staging").rglob("stg_*.sql")
                if re.search(rf"accepted_rows\(\s*'{feed}'\s*\)", path.read_text())]
     assert len(readers) == 1, readers
 

@@ -25,7 +25,7 @@ revoke all on ops.access_audit from public, analyst, publisher;
 set role transformer;
 
 -- 授权查询 of one subject: its authorised-class credit records. Natural persons are looked up by their
--- subject_key (the person key shown in analytics.credit_archive), never by the ID number, so no full
+-- subject_key (the person key shown in analytics.dim_credit_archive), never by the ID number, so no full
 -- number can end up in the audit trail.
 create or replace function analytics.authorised_credit_records(subject_code text, purpose text)
 returns table (
@@ -97,7 +97,7 @@ declare
     archive jsonb;
 begin
     select to_jsonb(a) into archive
-    from marts.credit_archive as a
+    from marts.dim_credit_archive as a
     where a.subject_key in (wanted, lower(wanted)) or a.uscc = wanted;
     return archive;
 end
@@ -118,7 +118,7 @@ begin
         raise exception 'subject_code is required: a USCC, or the subject_key of a natural person';
     end if;
     if util.resident_id_is_valid(wanted) then
-        raise exception 'natural persons are looked up by their subject_key (analytics.credit_archive), not by ID number';
+        raise exception 'natural persons are looked up by their subject_key (analytics.dim_credit_archive), not by ID number';
     end if;
     if coalesce(trim(purpose), '') = '' then
         raise exception 'a purpose is required for an authorised query (授权查询), e.g. the authorisation reference';

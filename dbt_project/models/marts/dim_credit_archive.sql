@@ -74,13 +74,13 @@ listings as (
         count(*) as active_blacklist_count,
         array_agg(distinct list_type_code order by list_type_code) as active_list_type_codes,
         array_agg(distinct list_type_name order by list_type_name) as active_list_type_names
-    from {{ ref('blacklist') }}
+    from {{ ref('fct_blacklist_listing') }}
     group by subject_key
 ),
 
 key_supervision as (
     select subject_key
-    from {{ ref('key_supervision') }}
+    from {{ ref('dim_key_supervision_target') }}
 ),
 
 archive as (

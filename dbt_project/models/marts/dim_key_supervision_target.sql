@@ -10,7 +10,7 @@ select
     array_agg(distinct list_type_code order by list_type_code) as list_type_codes,
     count(*) as active_listing_count,
     min(listed_on) as first_listed_on
-from {{ ref('blacklist') }}
+from {{ ref('fct_blacklist_listing') }}
 where domain is not null
 group by subject_key
 having count(distinct domain) >= 2
