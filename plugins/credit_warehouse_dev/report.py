@@ -8,7 +8,10 @@ from psycopg import sql
 from credit_warehouse.settings import database_url, state_dir
 from credit_warehouse_dev.night import NightResult, ledger_summary
 
-MART_TABLES = ("dim_credit_archive", "fct_credit_record", "fct_blacklist_listing", "dim_key_supervision_target", "agg_monitoring_indicators")
+MART_TABLES = (
+    "dim_credit_archive", "fct_credit_record",
+    "fct_blacklist_listing", "dim_key_supervision_target", "agg_monitoring_indicators",
+)
 
 
 def _table(headers: list[str], rows: list[tuple]) -> list[str]:

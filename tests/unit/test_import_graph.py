@@ -91,3 +91,16 @@ def test_no_stage_imports_a_later_one():
 def test_the_product_never_imports_the_dev_package():
     assert sorted((s, t) for s, targets in _graph().items() for t in targets if t.startswith("credit_warehouse_dev")) \
         == []
+
+
+def test_the_tests_mirror_the_packages_folder_for_folder():
+    """tests/unit/<x> and tests/integration/<x> test package folder <x> (dev: the development package);
+    dags mirrors the DAG folder."""
+    plugins = PROJECT_ROOT / "plugins"
+    folders = {p.name for p in (plugins / "credit_warehouse").iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    dev = {f"dev/{p.name}" for p in (plugins / "credit_warehouse_dev").iterdir() if (p / "__init__.py").exists()}
+    allowed = folders | dev | {"dev", "dags"}
+    tests = PROJECT_ROOT / "tests"
+    found = {str(p.parent.relative_to(tests / kind)) for kind in ("unit", "integration")
+             for p in (tests / kind).rglob("test_*.py")} - {"."}
+    assert found - allowed == set()

@@ -7,13 +7,13 @@ patterns of the legal_exclusion seed as bootstrap loaded it.
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 
 from credit_warehouse.feeds.registry import load_registry
+from credit_warehouse.settings import PROJECT_ROOT
 
-SEEDS = Path(__file__).resolve().parents[3] / "dbt_project" / "seeds"
+SEEDS = PROJECT_ROOT / "dbt_project" / "seeds"
 
 REFUSED = {
     "petition": ["因信访事项被列入失信名单", "多次到省进京非正常上访", "越级上访扰乱单位秩序", "缠访闹访影响办公",

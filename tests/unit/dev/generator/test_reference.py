@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import re
-from pathlib import Path
 
 import yaml
 
+from credit_warehouse.settings import PROJECT_ROOT
 from credit_warehouse_dev.generator.reference import DIVISION_BY_CODE, write_seeds
 
-SEEDS = Path(__file__).resolve().parents[3] / "dbt_project" / "seeds"
+SEEDS = PROJECT_ROOT / "dbt_project" / "seeds"
 
 
 def _rows(name: str) -> list[dict[str, str]]:
