@@ -67,20 +67,3 @@
         end
     )
 {%- endmacro %}
-
-{# 行政相对人类别 of a double-publicity row: sent in the current format; in the 2016 format, which sends no
-   category, a USCC or organisation code makes a legal person (92: an individual business), an ID alone a
-   natural person #}
-{% macro double_publicity_subject_category(row) -%}
-    (
-        case
-            when {{ row }}.source_layout <> 'gb2016' then {{ subject_category_code(row ~ '.subject_category') }}
-            when {{ clean_code(row ~ '.uscc') }} like '92%' then 'individual_business'
-            when coalesce(
-                {{ clean_code(row ~ '.uscc') }}, {{ clean_code(row ~ '.org_code') }},
-                {{ clean_code(row ~ '.business_reg_no') }}, {{ clean_code(row ~ '.tax_reg_no') }}
-            ) is not null then 'legal_person'
-            when {{ clean_code(row ~ '.person_id_no') }} is not null then 'natural_person'
-        end
-    )
-{%- endmacro %}

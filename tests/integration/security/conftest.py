@@ -21,7 +21,7 @@ from credit_warehouse.feeds.registry import IDENTIFIER, get_feed
 from credit_warehouse.identifiers import make_resident_id, make_uscc
 from credit_warehouse.security.vault import tokenise_batch
 from credit_warehouse.transform.dbt import run_dbt
-from credit_warehouse.warehouse import bootstrap
+from credit_warehouse.install import install
 
 NIGHT = date(2025, 3, 11)
 AUTHORITY = make_uscc("1", "1", "370100", "00400001")
@@ -87,7 +87,7 @@ def security_night(warehouse_server):
     database = f"cw_sec_{uuid.uuid4().hex[:10]}"
     os.environ[settings.ENV_DB_NAME] = database
     try:
-        bootstrap.bootstrap()
+        install()
         company = make_uscc("9", "1", "370105", "MA3T0001")
         person_id = make_resident_id("370102", date(1981, 6, 30), 418)
         with psycopg.connect(settings.database_url(database), autocommit=True) as conn:

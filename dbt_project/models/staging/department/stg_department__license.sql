@@ -9,23 +9,6 @@ license_category as (
         category_code,
         category_name
     from {{ ref('license_category') }}
-),
-
-record_status as (
-    select
-        layout,
-        status_sent,
-        status_code
-    from {{ ref('record_status') }}
-),
-
--- the 2016 format names the authority without its USCC and sends no data-source unit: both are the
--- authority, whose USCC the directory of reporting units gives
-reporting_unit as (
-    select
-        authority_name,
-        authority_uscc
-    from {{ ref('reporting_unit') }}
 )
 
 select
@@ -60,27 +43,12 @@ select
     coalesce({{ clean_date('source.valid_from') }}, {{ clean_date('source.decision_date') }}) as valid_from,
     {{ clean_date('source.valid_to') }} as valid_to,
     {{ clean_text('source.authority') }} as authority,
-    coalesce({{ clean_code('source.authority_uscc') }}, reporting_unit.authority_uscc) as authority_uscc,
-    -- 当前状态 mapped by the file's national format (ref record_status), never guessed per value
-    record_status.status_code as license_status,
-    coalesce({{ clean_text('source.source_unit') }}, {{ clean_text('source.authority') }}) as source_unit,
-    coalesce(
-        {{ clean_code('source.source_unit_uscc') }},
-        {{ clean_code('source.authority_uscc') }},
-        reporting_unit.authority_uscc
-    ) as source_unit_uscc,
     {{ clean_text('source.remark') }} as remark,
-    {{ clean_code('source.division_code') }} as division_code,
-    {{ clean_date('source.source_updated_at') }} as source_updated_on
+    {{ double_publicity_reporting_columns('source', 'license_status') }}
 from source
 -- some systems send the category as its code 01..06, others as its name (普通, 特许 ...)
 left join license_category
     on
         license_category.category_code = lpad({{ clean_code('source.license_category') }}, 2, '0')
         or license_category.category_name = {{ clean_text('source.license_category') }}
-left join reporting_unit
-    on {{ clean_text('source.authority') }} = reporting_unit.authority_name
-left join record_status
-    on
-        source.source_layout = record_status.layout
-        and {{ clean_code('source.status') }} = record_status.status_sent
+{{ double_publicity_reporting_joins('source') }}

@@ -13,23 +13,6 @@ penalty_category as (
     from {{ ref('penalty_category') }}
 ),
 
-record_status as (
-    select
-        layout,
-        status_sent,
-        status_code
-    from {{ ref('record_status') }}
-),
-
--- the 2016 format names the authority without its USCC and sends no data-source unit: both are the
--- authority, whose USCC the directory of reporting units gives
-reporting_unit as (
-    select
-        authority_name,
-        authority_uscc
-    from {{ ref('reporting_unit') }}
-),
-
 cleaned as (
     select
         source.*,
@@ -82,21 +65,7 @@ select
         when '一般' then 'general'
     end as severity,
     {{ clean_text('cleaned.authority') }} as authority,
-    coalesce({{ clean_code('cleaned.authority_uscc') }}, reporting_unit.authority_uscc) as authority_uscc,
-    coalesce({{ clean_text('cleaned.source_unit') }}, {{ clean_text('cleaned.authority') }}) as source_unit,
-    coalesce(
-        {{ clean_code('cleaned.source_unit_uscc') }},
-        {{ clean_code('cleaned.authority_uscc') }},
-        reporting_unit.authority_uscc
-    ) as source_unit_uscc,
-    record_status.status_code as penalty_status,
-    {{ clean_code('cleaned.division_code') }} as division_code,
-    {{ clean_date('cleaned.source_updated_at') }} as source_updated_on,
-    {{ clean_text('cleaned.remark') }} as remark
+    {{ clean_text('cleaned.remark') }} as remark,
+    {{ double_publicity_reporting_columns('cleaned', 'penalty_status') }}
 from cleaned
-left join reporting_unit
-    on {{ clean_text('cleaned.authority') }} = reporting_unit.authority_name
-left join record_status
-    on
-        cleaned.source_layout = record_status.layout
-        and {{ clean_code('cleaned.status') }} = record_status.status_sent
+{{ double_publicity_reporting_joins('cleaned') }}
