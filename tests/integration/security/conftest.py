@@ -19,9 +19,9 @@ from psycopg import sql
 from credit_warehouse import settings
 from credit_warehouse.feeds.registry import IDENTIFIER, get_feed
 from credit_warehouse.identifiers import make_resident_id, make_uscc
+from credit_warehouse.install import install
 from credit_warehouse.security.vault import tokenise_batch
 from credit_warehouse.transform.dbt import run_dbt
-from credit_warehouse.install import install
 
 NIGHT = date(2025, 3, 11)
 AUTHORITY = make_uscc("1", "1", "370100", "00400001")
