@@ -26,7 +26,6 @@ __all__ = ["AIRFLOW_DB", "ENV_DB_NAME", "ENV_DB_URL", "PLATFORM_TZ", "PROJECT_RO
            "ConfigurationError", "database_url", "external_database_url", "mask_url", "secret", "server_url",
            "sqlalchemy_url", "state_dir", "warehouse_db"]
 
-
 # the platform's day: delivery dates, watermark windows and schedules are Beijing time
 PLATFORM_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -36,6 +35,7 @@ AIRFLOW_DB = "airflow_meta"
 
 # Each component connects as its own role (created by warehouse/bootstrap.py, granted in warehouse/sql/).
 ROLES = ("loader", "transformer", "analyst", "publisher")
+
 
 def warehouse_db() -> str:
     """Name of the warehouse database (tests point this at a fresh database of their own)."""
