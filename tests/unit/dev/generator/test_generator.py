@@ -252,3 +252,10 @@ def test_corrections_withdraw_clean_records_of_earlier_nights(tmp_path):
         row = corrections[target["correction_id"]]
         assert row["outcome"] == "同意" and row["record_key"] == target["record_key"]
         assert row["closed_on"] == (first + timedelta(days=1)).isoformat()
+
+
+def test_the_generator_builds_exactly_the_registry_feeds():
+    from credit_warehouse.feeds.registry import load_registry
+    from credit_warehouse_dev.generator.feeds import BUILDERS
+
+    assert tuple(BUILDERS) == load_registry().names
