@@ -100,7 +100,7 @@ def record(kind: str, number: int, action: str = "upsert", **changes) -> dict:
             "action": action}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def publish_models(warehouse_db):
     with psycopg.connect(settings.database_url(warehouse_db), autocommit=True) as conn:
         for name in ("publish_national_delta", "publish_national_record"):
@@ -112,7 +112,14 @@ def publish_models(warehouse_db):
                 kind = sql.SQL("view" if found[0] == "v" else "table")
                 conn.execute(sql.SQL("drop {} {} cascade").format(kind, sql.Identifier("publish", name)))
         conn.execute(STAND_IN_SQL)
-    return warehouse_db
+    yield warehouse_db
+    # the stand-ins and what was staged from them go again, so dbt builds the real publish models in this
+    # session's warehouse and later tests start from an empty outbox
+    with psycopg.connect(settings.database_url(warehouse_db), autocommit=True) as conn:
+        conn.execute("drop view if exists publish.publish_national_delta; "
+                     "drop table if exists publish.publish_national_record cascade; "
+                     "truncate ops.publish_receipt, ops.publish_contract_failure, ops.publish_reconciliation, "
+                     "ops.publish_outbox restart identity cascade")
 
 
 @pytest.fixture
