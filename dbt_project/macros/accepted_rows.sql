@@ -1,12 +1,14 @@
 {#
     The rows of raw.<feed> that dbt may use: their batch was accepted by the quality gate and the row
-    itself is not in quarantine.<feed>. reported_on is the logical date of the batch that brought the
+    itself is not in quarantine.<feed>. source_feed names the feed (the registry's name, so no model
+    downstream writes it again); reported_on is the logical date of the batch that brought the
     row: the report date of double publicity; source_layout the national format its file was written in
     (current, gb2016; current for API pulls and SQL windows).
 #}
 {% macro accepted_rows(feed) %}
     select
         raw_row.*,
+        '{{ feed }}' as source_feed,
         batch.logical_date as reported_on,
         coalesce(batch.source_layout, 'current') as source_layout
     from {{ source('raw', feed) }} as raw_row

@@ -26,78 +26,67 @@
 {%- set legacy_codes = "nullif(concat_ws(' ', business_reg_no, tax_reg_no, institution_cert_no, social_org_cert_no), '')" -%}
 {%- set kinds = [
     {'model': 'stg_department__license', 'values': {
-        'record_kind': "'license'", 'source_feed': "'dept_license'",
-        'record_key': "decision_doc_no || '@' || coalesce(authority_uscc, authority)", 'doc_no': 'decision_doc_no',
+        'record_kind': "'license'", 'record_key': "decision_doc_no || '@' || coalesce(authority_uscc, authority)", 'doc_no': 'decision_doc_no',
         'subject_name': 'subject_name', 'subject_category': 'subject_category', 'uscc': 'uscc', 'org_code': 'org_code',
         'legacy_reg_nos': legacy_codes, 'person_key': 'person_key', 'id_no_masked': 'person_id_no_masked',
         'event_date': 'decision_date', 'version_date': 'reported_on', 'valid_from': 'valid_from', 'valid_to': 'valid_to',
         'authority': 'authority'}},
     {'model': 'stg_department__penalty', 'values': {
-        'record_kind': "'penalty'", 'source_feed': "'dept_penalty'",
-        'record_key': "decision_doc_no || '@' || coalesce(authority_uscc, authority)", 'doc_no': 'decision_doc_no',
+        'record_kind': "'penalty'", 'record_key': "decision_doc_no || '@' || coalesce(authority_uscc, authority)", 'doc_no': 'decision_doc_no',
         'subject_name': 'subject_name', 'subject_category': 'subject_category', 'uscc': 'uscc', 'org_code': 'org_code',
         'legacy_reg_nos': legacy_codes, 'person_key': 'person_key', 'id_no_masked': 'person_id_no_masked',
         'event_date': 'decision_date', 'version_date': 'reported_on', 'valid_to': 'valid_until',
         'publicity_until_reported': 'publicity_until_reported', 'severity': 'severity',
         'fine_amount_10k_yuan': 'fine_amount_10k_yuan', 'authority': 'authority'}},
     {'model': 'stg_department__redlist', 'values': {
-        'record_kind': "'redlist'", 'source_feed': "'dept_redlist'",
-        'record_key': "recognition_doc_no || '@' || coalesce(uscc, left(person_key, 16))", 'doc_no': 'recognition_doc_no',
+        'record_kind': "'redlist'", 'record_key': "recognition_doc_no || '@' || coalesce(uscc, left(person_key, 16))", 'doc_no': 'recognition_doc_no',
         'subject_name': 'subject_name', 'subject_category': 'subject_category', 'uscc': 'uscc',
         'person_key': 'person_key', 'id_no_masked': 'person_id_no_masked',
         'event_date': 'recognised_on', 'version_date': 'reported_on', 'valid_from': 'recognised_on',
         'valid_to': 'valid_to', 'authority': 'recognising_unit'}},
     {'model': 'stg_department__blacklist', 'values': {
-        'record_kind': "'blacklist'", 'source_feed': "'dept_blacklist'",
-        'record_key': "listing_doc_no || '@' || coalesce(uscc, left(person_key, 16))", 'doc_no': 'listing_doc_no',
+        'record_kind': "'blacklist'", 'record_key': "listing_doc_no || '@' || coalesce(uscc, left(person_key, 16))", 'doc_no': 'listing_doc_no',
         'subject_name': 'subject_name', 'subject_category': 'subject_category', 'uscc': 'uscc',
         'person_key': 'person_key', 'id_no_masked': 'person_id_no_masked',
         'event_date': 'listed_on', 'version_date': 'reported_on', 'valid_from': 'listed_on',
         'publicity_until_reported': 'publicity_until_reported', 'removed_on': 'removed_on',
         'removal_reason': 'removal_reason', 'list_type_code': 'list_type_code', 'authority': 'listing_authority'}},
     {'model': 'stg_department__commitment', 'values': {
-        'record_kind': "'commitment'", 'source_feed': "'dept_commitment'",
-        'record_key': "uscc || '@' || coalesce(commitment_type, '') || '@' || committed_on || '@' || md5(coalesce(matter, ''))",
+        'record_kind': "'commitment'", 'record_key': "uscc || '@' || coalesce(commitment_type, '') || '@' || committed_on || '@' || md5(coalesce(matter, ''))",
         'subject_name': 'subject_name', 'subject_category': "'legal_person'", 'uscc': 'uscc',
         'event_date': 'committed_on', 'version_date': 'reported_on', 'valid_from': 'committed_on',
         'authority': 'accepting_unit'}},
     {'model': 'stg_utility__water', 'where': 'not coalesce(is_residential, false)', 'values': {
-        'record_kind': "'utility_arrears'", 'source_feed': "'utility_water'",
-        'record_key': "'water:' || coalesce(account_no, bill_no)",
+        'record_kind': "'utility_arrears'", 'record_key': "'water:' || coalesce(account_no, bill_no)",
         'subject_name': 'account_name', 'subject_category': "'legal_person'", 'uscc': 'uscc',
         'event_date': 'billing_month', 'version_date': 'billing_month',
         'arrears_amount_yuan': 'arrears_amount_yuan', 'arrears_periods': 'arrears_periods',
         'authority': "'water'", 'division_code': 'division_code'}},
     {'model': 'stg_utility__power', 'values': {
-        'record_kind': "'utility_arrears'", 'source_feed': "'utility_power'",
-        'record_key': "'power:' || account_no || ':' || coalesce(adverse_event, '欠费')",
+        'record_kind': "'utility_arrears'", 'record_key': "'power:' || account_no || ':' || coalesce(adverse_event, '欠费')",
         'subject_name': 'account_name', 'subject_category': "'legal_person'", 'uscc': 'uscc',
         'event_date': 'billing_month', 'version_date': 'billing_month',
         'arrears_amount_yuan': "coalesce(arrears_amount_yuan, 0) + coalesce(theft_amount_yuan, 0)",
         'arrears_periods': 'arrears_months', 'authority': "'power'", 'division_code': 'division_code'}},
     {'model': 'stg_utility__gas', 'values': {
-        'record_kind': "'utility_arrears'", 'source_feed': "'utility_gas'",
-        'record_key': "'gas:' || coalesce(gas_cert_no, meter_no)",
+        'record_kind': "'utility_arrears'", 'record_key': "'gas:' || coalesce(gas_cert_no, meter_no)",
         'subject_name': 'account_name', 'subject_category': "'legal_person'", 'uscc': 'uscc',
         'event_date': 'billing_month', 'version_date': 'billing_month',
         'arrears_amount_yuan': 'arrears_amount_yuan', 'arrears_periods': 'arrears_periods', 'authority': "'gas'"}},
     {'model': 'stg_utility__logistics', 'values': {
-        'record_kind': "'logistics_rating'", 'source_feed': "'logistics'",
-        'record_key': "'logistics:' || uscc",
+        'record_kind': "'logistics_rating'", 'record_key': "'logistics:' || uscc",
         'subject_name': 'company_name', 'subject_category': "'legal_person'", 'uscc': 'uscc',
         'event_date': 'make_date(rating_year, 1, 1)', 'version_date': 'make_date(rating_year, 1, 1)',
         'authority': "'logistics'"}},
     {'model': 'stg_court__dishonest_debtor', 'values': {
-        'record_kind': "'court'", 'source_feed': "'court_dishonest_debtor'",
-        'record_key': "'dishonest_debtor:' || case_no || '@' || " ~ org_identifier, 'doc_no': 'case_no',
+        'record_kind': "'court'", 'record_key': "'dishonest_debtor:' || case_no || '@' || " ~ org_identifier, 'doc_no': 'case_no',
         'subject_name': 'debtor_name',
         'subject_category': "case when party_kind = 'natural_person' then 'natural_person' else 'legal_person' end",
         'uscc': 'uscc', 'org_code': 'org_code', 'person_key': 'person_key', 'id_no_masked': 'id_no_masked',
         'event_date': 'coalesce(published_on, filed_on)', 'version_date': 'reported_on', 'valid_from': 'published_on',
         'list_type_code': '1', 'authority': 'court'}},
     {'model': 'stg_court__consumption_restriction', 'values': {
-        'record_kind': "'court'", 'source_feed': "'court_consumption_restriction'",
-        'record_key': "'consumption_restriction:' || case_no || '@' || " ~ org_identifier, 'doc_no': 'case_no',
+        'record_kind': "'court'", 'record_key': "'consumption_restriction:' || case_no || '@' || " ~ org_identifier, 'doc_no': 'case_no',
         'subject_name': 'restricted_name',
         'subject_category': "case when party_kind = 'natural_person' then 'natural_person' else 'legal_person' end",
         'uscc': 'uscc', 'org_code': 'org_code', 'person_key': 'person_key', 'id_no_masked': 'id_no_masked',
@@ -109,9 +98,10 @@ with reports as (
     {%- for kind in kinds %}
         select
             {%- for column, column_type in common %}
-                ({{ kind['values'].get(column, 'null') }})::{{ column_type }} as {{ column }},
+                {%- set expression = kind['values'].get(column, 'staged.' ~ column if column == 'source_feed' else 'null') %}
+                ({{ expression }})::{{ column_type }} as {{ column }},
             {%- endfor %}
-            to_jsonb(staged) - 'batch_id' - 'row_number' - 'loaded_at' - 'reported_on' as details,
+            to_jsonb(staged) - 'batch_id' - 'row_number' - 'loaded_at' - 'reported_on' - 'source_feed' as details,
             staged.reported_on,
             staged.batch_id,
             staged.row_number,

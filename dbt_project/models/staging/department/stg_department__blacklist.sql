@@ -13,6 +13,7 @@ list_type as (
 
 select
     source._batch_id as batch_id,
+    source.source_feed,
     source._row_number as row_number,
     source._loaded_at as loaded_at,
     source.reported_on,

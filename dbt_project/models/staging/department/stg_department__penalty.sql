@@ -24,6 +24,7 @@ cleaned as (
 
 select
     cleaned._batch_id as batch_id,
+    cleaned.source_feed,
     cleaned._row_number as row_number,
     cleaned._loaded_at as loaded_at,
     cleaned.reported_on,

@@ -6,6 +6,7 @@ with source as (
 
 select
     _batch_id as batch_id,
+    source_feed,
     _row_number as row_number,
     _loaded_at as loaded_at,
     reported_on,

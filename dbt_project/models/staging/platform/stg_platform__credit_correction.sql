@@ -13,6 +13,7 @@ cleaned as (
 
 select
     _batch_id as batch_id,
+    source_feed,
     _row_number as row_number,
     _loaded_at as loaded_at,
     reported_on,
