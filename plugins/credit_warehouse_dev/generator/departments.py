@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from credit_warehouse.identifiers import normalize_code
 from credit_warehouse_dev.generator.authorities import (
     deciding_authority,
     doc_no,
@@ -158,8 +159,8 @@ _GB2016_STATUS = {"1": "0", "2": "1"}
 
 def _gb2016_extras(values: dict[str, str], logical_date: date) -> dict[str, str]:
     """地方编码 (from the subject's code, else the city) and 数据更新时间戳, which only the 2016 format sends."""
-    code = values.get("uscc") or ""
-    division = code[2:8] if len(code) == 18 and code[2:8].isdigit() else "370800"
+    code = normalize_code(values.get("uscc")) or ""  # a dirtied code (full width, spaces) still names its division
+    division = code[2:8] if len(code) == 18 and code[2:8].isascii() and code[2:8].isdigit() else "370800"
     return {"division_code": division, "source_updated_at": f"{logical_date.isoformat()} 18:30:00"}
 
 

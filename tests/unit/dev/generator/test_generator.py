@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -259,3 +260,14 @@ def test_the_generator_builds_exactly_the_registry_feeds():
     from credit_warehouse_dev.generator.feeds import BUILDERS
 
     assert tuple(BUILDERS) == load_registry().names
+
+
+def test_the_2016_format_units_send_its_headers_and_clean_division_codes(night):
+    report, landing = night
+    legacy = [(feed, unit) for feed, summary in report.feeds.items() for unit in summary.units
+              if unit.get("header") == "gb2016"]
+    assert {feed for feed, _ in legacy} == {"dept_license", "dept_penalty"}
+    for feed, unit in legacy:
+        rows = list(read_unit(feed, unit, landing))
+        assert rows and all(re.fullmatch(r"[1-9][0-9]{5}", row["division_code"]) for row in rows), unit["path"]
+        assert all("subject_category" not in row for row in rows)  # the 2016 format sends no category
