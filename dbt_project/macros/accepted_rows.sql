@@ -25,3 +25,14 @@
                 and held._row_number = raw_row._row_number
         )
 {% endmacro %}
+
+{# the columns every staging model carries from accepted_rows: its batch and row, when it was loaded,
+   the delivery date and the feed; `row` is the alias of the accepted rows ('' when unqualified) #}
+{% macro accepted_row_columns(row='') -%}
+    {%- set prefix = row ~ '.' if row else '' -%}
+    {{ prefix }}_batch_id as batch_id,
+    {{ prefix }}source_feed,
+    {{ prefix }}_row_number as row_number,
+    {{ prefix }}_loaded_at as loaded_at,
+    {{ prefix }}reported_on
+{%- endmacro %}

@@ -13,11 +13,7 @@ cleaned as (
 )
 
 select
-    _batch_id as batch_id,
-    source_feed,
-    _row_number as row_number,
-    _loaded_at as loaded_at,
-    reported_on,
+    {{ accepted_row_columns() }},
     {{ normalize_doc_no('case_no') }} as case_no,
     {{ clean_text('debtor_name') }} as debtor_name,
     case

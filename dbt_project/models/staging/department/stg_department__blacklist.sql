@@ -12,11 +12,7 @@ list_type as (
 )
 
 select
-    source._batch_id as batch_id,
-    source.source_feed,
-    source._row_number as row_number,
-    source._loaded_at as loaded_at,
-    source.reported_on,
+    {{ accepted_row_columns('source') }},
     {{ clean_text('source.subject_name') }} as subject_name,
     {{ subject_category_code('source.subject_category') }} as subject_category,
     {{ clean_code('source.uscc') }} as uscc,

@@ -4,11 +4,7 @@ with source as (
 )
 
 select
-    _batch_id as batch_id,
-    source_feed,
-    _row_number as row_number,
-    _loaded_at as loaded_at,
-    reported_on,
+    {{ accepted_row_columns() }},
     {{ clean_text('subject_name') }} as subject_name,
     {{ clean_code('uscc') }} as uscc,
     {{ clean_text('commitment_type') }} as commitment_type,

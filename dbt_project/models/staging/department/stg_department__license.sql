@@ -12,11 +12,7 @@ license_category as (
 )
 
 select
-    source._batch_id as batch_id,
-    source.source_feed,
-    source._row_number as row_number,
-    source._loaded_at as loaded_at,
-    source.reported_on,
+    {{ accepted_row_columns('source') }},
     source.source_layout,
     {{ clean_text('source.subject_name') }} as subject_name,
     {{ double_publicity_subject_category('source') }} as subject_category,

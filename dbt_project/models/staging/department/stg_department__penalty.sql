@@ -23,11 +23,7 @@ cleaned as (
 )
 
 select
-    cleaned._batch_id as batch_id,
-    cleaned.source_feed,
-    cleaned._row_number as row_number,
-    cleaned._loaded_at as loaded_at,
-    cleaned.reported_on,
+    {{ accepted_row_columns('cleaned') }},
     cleaned.source_layout,
     {{ clean_text('cleaned.subject_name') }} as subject_name,
     {{ double_publicity_subject_category('cleaned') }} as subject_category,

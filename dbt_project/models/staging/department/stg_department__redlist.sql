@@ -5,11 +5,7 @@ with source as (
 )
 
 select
-    _batch_id as batch_id,
-    source_feed,
-    _row_number as row_number,
-    _loaded_at as loaded_at,
-    reported_on,
+    {{ accepted_row_columns() }},
     {{ clean_text('subject_name') }} as subject_name,
     {{ clean_code('uscc') }} as uscc,
     case when {{ clean_code('uscc') }} is null then 'natural_person' else 'legal_person' end as subject_category,

@@ -12,11 +12,7 @@ cleaned as (
 )
 
 select
-    _batch_id as batch_id,
-    source_feed,
-    _row_number as row_number,
-    _loaded_at as loaded_at,
-    reported_on,
+    {{ accepted_row_columns() }},
     {{ clean_code('correction_id') }} as correction_id,
     case lower({{ clean_text('record_kind') }})
         when 'license' then 'license'

@@ -4,11 +4,7 @@ with source as (
 )
 
 select
-    _batch_id as batch_id,
-    source_feed,
-    _row_number as row_number,
-    _loaded_at as loaded_at,
-    reported_on,
+    {{ accepted_row_columns() }},
     {{ clean_month('billing_month') }} as billing_month,
     {{ clean_code('uscc') }} as uscc,
     {{ clean_code('gas_cert_no') }} as gas_cert_no,

@@ -4,11 +4,7 @@ with source as (
 )
 
 select
-    _batch_id as batch_id,
-    source_feed,
-    _row_number as row_number,
-    _loaded_at as loaded_at,
-    reported_on,
+    {{ accepted_row_columns() }},
     {{ clean_code('uscc') }} as uscc,
     {{ clean_text('company_name') }} as company_name,
     {{ clean_code('transport_license_no') }} as transport_license_no,
