@@ -41,6 +41,11 @@ def _trimmed(column: str) -> sql.Composable:
     return sql.SQL("util.null_if_placeholder({})").format(sql.Identifier(column))
 
 
+def _number(column: str) -> sql.Composable:
+    """The column as a number when it is written as one, else null."""
+    return sql.SQL("(case when {t} ~ {re} then {t}::numeric end)").format(t=_trimmed(column), re=sql.Literal(_NUMBER))
+
+
 def _literals(values: list[str]) -> sql.Composable:
     return sql.SQL(", ").join(sql.Literal(v) for v in values)
 
@@ -170,8 +175,7 @@ class _Compiler:
     def _amount(self, spec):
         unit = spec.get("unit", "")
         for column in spec["columns"]:
-            number = sql.SQL("case when {t} ~ {re} then {t}::numeric end").format(
-                t=_trimmed(column), re=sql.Literal(_NUMBER))
+            number = _number(column)
             not_number = sql.SQL("{} and {} !~ {}").format(_present(column), _trimmed(column), sql.Literal(_NUMBER))
             self.add("amount_numeric", column, not_number, "not a number" + (f" in {unit}" if unit else ""))
             if spec.get("integer"):
@@ -194,8 +198,7 @@ class _Compiler:
 
     def _fine_in_text(self, spec):
         column = spec["column"]
-        amount = sql.SQL("(case when {t} ~ {re} then {t}::numeric end)").format(
-            t=_trimmed(column), re=sql.Literal(_NUMBER))
+        amount = _number(column)
         for text_column in spec["text_columns"]:
             stated = sql.SQL("util.fine_yuan_stated({})").format(sql.Identifier(text_column))
             self.add("fine_matches_text", column, sql.SQL("abs({} * 10000 - {}) >= 1").format(amount, stated),
