@@ -60,8 +60,7 @@ def map_header(feed: Feed, headers: Sequence[str], where: str) -> HeaderMap:
 def _label(layout, feed: Feed, name: str) -> str:
     if layout.name == CURRENT_LAYOUT:
         return feed.column(name).label
-    position = feed.column_names.index(name)
-    return next((h for h, p in layout.index.items() if p == position), name)
+    return next((header for header, column in layout.headers if column == name), name)
 
 
 def _format_note(layout) -> str:
