@@ -1,12 +1,13 @@
-"""Build the warehouse with dbt once the night's feeds have been gated.
+"""Build the warehouse with dbt for one night, once the feeds due that night have ended their night.
 
-Scheduled on the Assets of every feed, or at the deadline at the latest, so a feed that never
-arrives does not hold the marts back. dbt reads accepted batches only; held ones never leak.
+Triggered by each feed's Asset (the run builds when every feed due that night is in, and is skipped
+while one is still expected), and at 05:30 Beijing, the deadline, at the latest: then it builds
+without the late ones and says so. dbt reads accepted batches only; held ones never leak.
 """
 
 from __future__ import annotations
 
-from airflow.sdk import AssetAll, AssetOrTimeSchedule, CronTriggerTimetable, dag, get_current_context, task
+from airflow.sdk import AssetAny, AssetOrTimeSchedule, CronDataIntervalTimetable, dag, get_current_context, task
 
 from credit_warehouse.feeds.registry import load_registry
 from credit_warehouse.orchestration import tasks
@@ -15,36 +16,47 @@ from credit_warehouse.orchestration.dag_defaults import (
     START_DATE,
     WAREHOUSE_DEADLINE_CRON,
     default_args,
+    delivery_date_params,
     raw_asset,
 )
+from credit_warehouse.orchestration.delivery_date import delivery_date, run_type
 from credit_warehouse.settings import PLATFORM_TZ
 
 
 @dag(
     dag_id="warehouse_build",
-    description="dbt build of staging, intermediate, marts, snapshots and publish models; dbt docs",
+    description="dbt build of staging, intermediate, marts, snapshots and publish models; freshness; dbt docs",
     schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable(WAREHOUSE_DEADLINE_CRON, timezone=str(PLATFORM_TZ)),
-        assets=AssetAll(*(raw_asset(name) for name in load_registry().feeds)),
+        timetable=CronDataIntervalTimetable(WAREHOUSE_DEADLINE_CRON, timezone=str(PLATFORM_TZ)),
+        assets=AssetAny(*(raw_asset(name) for name in load_registry().feeds)),
     ),
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
+    params=delivery_date_params(),
     default_args=default_args(retries=1),
     tags=["warehouse", "dbt"],
     doc_md=__doc__,
 )
 def warehouse_build():
     @task
-    def night_digest() -> dict:
-        return tasks.send_night_digest(tasks.feed_date(get_current_context().get("logical_date")))
+    def await_feeds() -> dict:
+        context = get_current_context()
+        return tasks.await_feeds(delivery_date(context), run_type(context))
+
+    @task
+    def night_digest(night: dict) -> dict:
+        return tasks.send_night_digest(tasks.night_of(night))
 
     @task(outlets=[MARTS_ASSET])
-    def dbt_build() -> dict:
-        return tasks.build_warehouse(tasks.feed_date(get_current_context().get("logical_date")))
+    def dbt_build(night: dict) -> dict:
+        summary = tasks.build_warehouse(tasks.night_of(night), night["trigger"], night["missing"])
+        get_current_context()["outlet_events"][MARTS_ASSET].extra = summary
+        return summary
 
-    night_digest()
-    dbt_build()
+    night = await_feeds()
+    night_digest(night)
+    dbt_build(night)
 
 
 warehouse_build()

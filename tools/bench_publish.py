@@ -14,6 +14,7 @@ import os
 import threading
 import time
 import uuid
+from datetime import date
 
 import psycopg
 
@@ -117,7 +118,7 @@ def main() -> None:
         for name, faults in scenarios:
             _fill(superuser_url, args.records, name.split()[0].replace("%", ""))
             started = time.monotonic()
-            released = outbox.stage_outbox()
+            released = outbox.stage_outbox(date.today())
             staging = time.monotonic() - started
             url, stop = start_national_interface(port=0, faults=faults)
             try:

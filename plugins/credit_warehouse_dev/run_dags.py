@@ -13,6 +13,7 @@ import json
 import sys
 from datetime import date, datetime
 
+from credit_warehouse.orchestration.delivery_date import PARAM
 from credit_warehouse.settings import PLATFORM_TZ
 
 RESULT_PREFIX = "DAG-RESULT "
@@ -26,7 +27,8 @@ def run(day: date, dag_ids: list[str]) -> int:
     for dag_id in dag_ids:
         dag = get_bagged_dag(None, dag_id)
         started = datetime.now()
-        dag_run = dag.test(logical_date=logical_date)
+        # the same date rule as the scheduler's runs: the delivery_date param names the night
+        dag_run = dag.test(logical_date=logical_date, run_conf={PARAM: day.isoformat()})
         state = str(getattr(dag_run, "state", "unknown"))
         failed += state != "success"
         print(

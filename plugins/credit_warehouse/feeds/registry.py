@@ -27,10 +27,12 @@ FILE_FORMATS = ("csv", "xlsx", "jsonl")
 FORMATS_BY_KIND = {"file": FILE_FORMATS, "http": ("json",), "sql": ("sql",)}
 ENCODINGS = ("utf-8", "utf-8-sig", "gbk", "gb18030")
 ALERT_CHANNELS = ("email", "webhook")
+DELIVERY_CALENDARS = ("daily", "working_days", "monthly")
+_DUE_TIME = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
 RAW_META_COLUMNS = ("_batch_id", "_row_number", "_source", "_loaded_at")
 
 _FEED_KEYS = {
-    "family", "owner_department", "disclosure_class", "schedule", "source", "formats", "encodings", "columns",
+    "family", "owner_department", "disclosure_class", "delivery", "source", "formats", "encodings", "columns",
     "business_key", "expectation_suite", "gate", "alerts", "limits", "layouts", "publish_kind",
 }
 _LAYOUT_KEYS = {"description", "headers", "required"}
@@ -41,6 +43,7 @@ _SOURCE_KEYS = {
     "http": {"kind", "endpoint", "page_size"},
     "sql": {"kind", "table", "watermark_column", "database", "url_env"},
 }
+_DELIVERY_KEYS = {"calendar", "due"}
 _GATE_KEYS = {"max_failed_share", "hold_on_schema_failure"}
 _ALERT_KEYS = {"channels", "recipients"}
 _LIMIT_KEYS = {"max_file_bytes", "max_xlsx_uncompressed_bytes", "max_page_bytes"}
@@ -115,12 +118,28 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Delivery:
+    """When a feed is due: its calendar, and the Beijing time on the day after the delivery date by which
+    the delivery must be there (its deadline, when its DAG runs)."""
+
+    calendar: str = "daily"
+    due_hour: int = 2
+    due_minute: int = 0
+
+    @property
+    def cron(self) -> str:
+        """The cron of the feed's data intervals: each interval ends at a deadline and covers one delivery date."""
+        day_of_month = "1" if self.calendar == "monthly" else "*"
+        return f"{self.due_minute} {self.due_hour} {day_of_month} * *"
+
+
+@dataclass(frozen=True)
 class Feed:
     name: str
     family: str
     owner_department: str
     disclosure_class: str
-    schedule: str
+    delivery: Delivery
     source: Source
     formats: tuple[str, ...]
     encodings: tuple[str, ...]
@@ -276,6 +295,17 @@ def _parse_column(raw: Any, where: str) -> Column:
     )
 
 
+def _parse_delivery(raw: Any, where: str) -> Delivery:
+    raw = _mapping(raw, where, _DELIVERY_KEYS)
+    calendar = raw.get("calendar")
+    if calendar not in DELIVERY_CALENDARS:
+        raise _fail(f"{where} calendar", f"{calendar!r} is not one of {', '.join(DELIVERY_CALENDARS)}")
+    due = _DUE_TIME.match(str(raw.get("due", "")))
+    if not due:
+        raise _fail(f"{where} due", f"{raw.get('due')!r} is not a time HH:MM")
+    return Delivery(calendar=calendar, due_hour=int(due.group(1)), due_minute=int(due.group(2)))
+
+
 def _parse_source(raw: Any, where: str) -> Source:
     if not isinstance(raw, dict) or raw.get("kind") not in SOURCE_KINDS:
         raise _fail(f"{where} kind", f"must be one of {', '.join(SOURCE_KINDS)}")
@@ -300,7 +330,7 @@ def _parse_feed(name: str, raw: Any, defaults: dict) -> Feed:
     where = f"feed {name}"
     _identifier(name, "feed name")
     raw = _mapping(raw, where, _FEED_KEYS)
-    for key in ("family", "owner_department", "disclosure_class", "schedule", "source", "formats", "columns"):
+    for key in ("family", "owner_department", "disclosure_class", "delivery", "source", "formats", "columns"):
         if key not in raw:
             raise _fail(where, f"missing key {key!r}")
     family = raw["family"]
@@ -309,9 +339,7 @@ def _parse_feed(name: str, raw: Any, defaults: dict) -> Feed:
     if raw["disclosure_class"] not in DISCLOSURE_CLASSES:
         raise _fail(f"{where} disclosure_class", f"{raw['disclosure_class']!r} is not one of "
                     f"{', '.join(DISCLOSURE_CLASSES)}")
-    schedule = _text(raw["schedule"], f"{where} schedule")
-    if len(schedule.split()) != 5:
-        raise _fail(f"{where} schedule", f"{schedule!r} is not a five-field cron expression")
+    delivery = _parse_delivery(raw["delivery"], f"{where} delivery")
     source = _parse_source(raw["source"], f"{where} source")
     formats = _choices(raw["formats"], f"{where} formats", FORMATS_BY_KIND[source.kind])
     encodings = _choices(raw.get("encodings", defaults.get("encodings", list(ENCODINGS))), f"{where} encodings",
@@ -362,7 +390,7 @@ def _parse_feed(name: str, raw: Any, defaults: dict) -> Feed:
         family=family,
         owner_department=_text(raw["owner_department"], f"{where} owner_department"),
         disclosure_class=raw["disclosure_class"],
-        schedule=schedule,
+        delivery=delivery,
         source=source,
         formats=formats,
         encodings=encodings,

@@ -1,10 +1,11 @@
-"""What every DAG of the pipeline shares: owner, retries, failure alerts, start date, assets."""
+"""What every DAG of the pipeline shares: owner, retries, failure alerts, start date, the delivery_date
+param, assets."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import Asset
+from airflow.sdk import Asset, Param
 
 from credit_warehouse.settings import PLATFORM_TZ
 
@@ -27,9 +28,20 @@ def raw_asset(feed: str) -> Asset:
 
 def on_task_failure(context) -> None:
     """Airflow task failures alert the monitors the same way failed gates do."""
-    from credit_warehouse.alerts import task_failure_alert
+    from credit_warehouse.alerts.notify import task_failure_alert
 
     task_failure_alert(context)
+
+
+def delivery_date_params() -> dict:
+    """A manual trigger may name the night it is for; left empty, the run's own date rule decides
+    (orchestration.delivery_date)."""
+    from credit_warehouse.orchestration.delivery_date import PARAM
+
+    return {PARAM: Param(
+        None, type=["null", "string"], format="date", title="Delivery date (Beijing)",
+        description="The night to process, YYYY-MM-DD. Empty: the last complete delivery day of this run.",
+    )}
 
 
 def default_args(retries: int = 2) -> dict:

@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import date, datetime
-
-from credit_warehouse.settings import PLATFORM_TZ
+from datetime import date
 
 log = logging.getLogger(__name__)
 
 
-def feed_date(logical_date: datetime | None) -> date:
-    """The delivery date a run processes: its logical date on the platform's clock (Beijing time)."""
-    if logical_date is None:
-        return datetime.now(PLATFORM_TZ).date()
-    return logical_date.astimezone(PLATFORM_TZ).date()
+def night_of(summary: dict) -> date:
+    """The delivery date a task's summary (its XCom) carries to the next task."""
+    return date.fromisoformat(summary["delivery_date"])
 
 
 def _as_dict(item: object) -> dict:
@@ -39,10 +35,33 @@ def load_feed(feed: str, day: date) -> list[dict]:
     return outcomes
 
 
-def gate_feed(feed: str, outcomes: list[dict]) -> list[dict]:
-    """Gate every batch this run loaded, then alert once for the feed; held batches are alerted, not errors."""
+def gate_feed(feed: str, day: date, outcomes: list[dict], dag_run_id: str | None = None) -> dict:
+    """Gate every batch this run loaded, alert once for the feed, and record how the feed's night ended.
+
+    Held batches are alerted, not errors. When nothing was delivered the task is skipped, so the feed's
+    Asset is not updated: a due delivery is alerted as not delivered (its deadline is now), one that was
+    not due is only recorded. Returns the Asset event's extra: feed, delivery date and counts.
+    """
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from credit_warehouse.alerts.deliveries import alert_not_delivered
     from credit_warehouse.alerts.notify import notify_feed_run
+    from credit_warehouse.feeds import files
+    from credit_warehouse.feeds.delivery_calendar import is_due
+    from credit_warehouse.feeds.registry import get_feed
+    from credit_warehouse.load import deliveries
     from credit_warehouse.quality.gate import gate_batch
+
+    if not outcomes:
+        definition = get_feed(feed)
+        due = is_due(definition, day)
+        status = deliveries.NOT_DELIVERED if due else deliveries.NOT_DUE
+        deliveries.record_delivery(deliveries.FeedDelivery(feed, day, status), dag_run_id)
+        if due:
+            alert_not_delivered(feed, day, str(files.landing_folder(definition, day)))
+            raise AirflowSkipException(f"{feed}: nothing delivered for {day} by its deadline (alerted)")
+        raise AirflowSkipException(
+            f"{feed}: nothing delivered for {day}, and none was due ({definition.delivery.calendar})")
 
     results = [
         gate_batch(feed, outcome["batch_id"], alert=False)
@@ -53,11 +72,22 @@ def gate_feed(feed: str, outcomes: list[dict]) -> list[dict]:
         log.info("gate %s batch %s: %s (%s passed, %s quarantined)", feed, result.batch_id, result.status,
                  result.rows_accepted, result.rows_quarantined)
     notify_feed_run(results)
-    return [
-        {"batch_id": r.batch_id, "status": r.status, "rows_received": r.rows_received,
-         "rows_accepted": r.rows_accepted, "rows_quarantined": r.rows_quarantined}
-        for r in results
-    ]
+    delivery = deliveries.FeedDelivery(
+        feed, day, deliveries.DELIVERED, batches=len(outcomes),
+        rows_received=sum(r.rows_received or 0 for r in results),
+        rows_accepted=sum(r.rows_accepted or 0 for r in results),
+        rows_quarantined=sum(r.rows_quarantined or 0 for r in results),
+    )
+    deliveries.record_delivery(delivery, dag_run_id)
+    return {
+        "feed": feed,
+        "delivery_date": day.isoformat(),
+        "batches": delivery.batches,
+        "rows_received": delivery.rows_received,
+        "rows_accepted": delivery.rows_accepted,
+        "rows_quarantined": delivery.rows_quarantined,
+        "held_batches": sum(r.status != "accepted" for r in results),
+    }
 
 
 def send_night_digest(day: date) -> dict:
@@ -68,22 +98,60 @@ def send_night_digest(day: date) -> dict:
     return send_night_digest_once(day, night_results(day))
 
 
-def build_warehouse(day: date) -> dict:
-    """Seeds, models, snapshots and tests in one `dbt build` as of the night's date, then the docs site."""
+def await_feeds(day: date, trigger: str) -> dict:
+    """Whether to build the warehouse for ``day`` now: when every feed due that night has ended its night
+    (ops.feed_delivery), or at the build's deadline (any run not triggered by an Asset) without the rest.
+
+    An Asset-triggered run that still waits for a feed is skipped (the next feed's Asset triggers another);
+    the deadline run is skipped when an earlier run already built the night complete.
+    """
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from credit_warehouse.feeds.delivery_calendar import due_feeds
+    from credit_warehouse.load import deliveries
+
+    ended = deliveries.deliveries(day)
+    missing = [name for name in due_feeds(day) if name not in ended]
+    if trigger == "asset_triggered" and missing:
+        raise AirflowSkipException(f"{day}: waiting for {', '.join(missing)}")
+    if trigger == "scheduled" and deliveries.built_complete(day):
+        raise AirflowSkipException(f"{day}: already built with every feed due that night")
+    not_delivered = [name for name, d in ended.items() if d.status == deliveries.NOT_DELIVERED]
+    log.info("build of %s (%s): %d feeds in, missing %s, not delivered %s", day, trigger,
+             sum(d.status == deliveries.DELIVERED for d in ended.values()), missing or "none",
+             not_delivered or "none")
+    return {"delivery_date": day.isoformat(), "trigger": trigger, "missing": missing}
+
+
+def build_warehouse(day: date, trigger: str, missing: list[str]) -> dict:
+    """Seeds, models, snapshots and tests in one `dbt build` as of the night's date, the sources' freshness,
+    then the docs site. dbt's lines stream into the task log; each command's run results are kept per night.
+    Returns the marts Asset event's extra."""
     import json
 
+    from credit_warehouse.alerts.deliveries import alert_build_incomplete
+    from credit_warehouse.load import deliveries
     from credit_warehouse.transform.dbt import run_dbt
+    from credit_warehouse.transform.freshness import source_freshness
 
-    build = run_dbt(["build", "--fail-fast", "--vars", json.dumps({"as_of_date": day.isoformat()})])
+    build = run_dbt(["build", "--fail-fast", "--vars", json.dumps({"as_of_date": day.isoformat()})], night=day)
+    freshness = source_freshness(day)
     run_dbt(["docs", "generate"])
+    deliveries.record_build(day, trigger, missing)
+    alert_build_incomplete(day, missing)
     summary = [line for line in build.stdout.splitlines() if "Done. PASS=" in line]
-    return {"dbt": summary[-1].strip() if summary else "done"}
+    return {
+        "delivery_date": day.isoformat(),
+        "dbt": summary[-1].split("|", 1)[-1].strip() if summary else "done",
+        "missing_feeds": missing,
+        "stale_sources": sorted(name for name, status in freshness.items() if status != "pass"),
+    }
 
 
-def stage_publication() -> int:
+def stage_publication(day: date) -> int:
     from credit_warehouse.publish.outbox import stage_outbox
 
-    return stage_outbox()
+    return stage_outbox(day)
 
 
 def push_publication() -> dict:
@@ -96,8 +164,10 @@ def push_publication() -> dict:
     return _as_dict(summary)
 
 
-def reconcile_publication() -> dict:
-    """Counts of what was staged today (by the warehouse's clock): selected, passed, pushed, accepted..."""
+def reconcile_publication(day: date) -> dict:
+    """Counts of what the night of ``day`` staged: selected, passed, pushed, accepted..."""
     from credit_warehouse.publish.reconcile import reconcile
 
-    return _as_dict(reconcile())
+    counts = _as_dict(reconcile(day))
+    counts["delivery_date"] = day.isoformat()
+    return counts

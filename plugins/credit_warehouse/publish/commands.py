@@ -7,10 +7,13 @@ from datetime import date
 
 
 def _publish(args: argparse.Namespace) -> int:
+    from credit_warehouse.orchestration.delivery_date import default_delivery_date
+
+    args.date = args.date or default_delivery_date()
     if args.action == "stage":
         from credit_warehouse.publish.outbox import stage_outbox_detailed
 
-        result = stage_outbox_detailed()
+        result = stage_outbox_detailed(args.date)
         print(f"publish outbox: {result.staged} staged, {result.checked} checked by the contract, "
               f"{result.released} released for push, {result.held} held for correction")
         return 0
@@ -34,6 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     publish = subparsers.add_parser("publish", help="stage, push and reconcile records for the national interface")
     publish.add_argument("action", choices=["stage", "push", "reconcile"])
     publish.add_argument("--max-batches", type=int, default=None, help="with push: stop after this many batches")
-    publish.add_argument("--date", type=date.fromisoformat, default=date.today(),
-                         help="with reconcile: the staging date (YYYY-MM-DD, default today)")
+    publish.add_argument("--date", type=date.fromisoformat, default=None,
+                         help="with stage and reconcile: the night's delivery date (YYYY-MM-DD, default yesterday "
+                              "in Beijing)")
     publish.set_defaults(handler=_publish)

@@ -15,6 +15,7 @@ import logging
 import socket
 import threading
 from dataclasses import dataclass
+from datetime import date
 
 import psycopg
 from psycopg import sql
@@ -33,7 +34,7 @@ LEASE = "5 minutes"
 # The same key as signing.idempotency_key, computed where the rows are selected.
 _STAGE_SQL = """
 insert into ops.publish_outbox (
-    record_kind, record_key, action, subject_code, payload, payload_hash, idempotency_key
+    record_kind, record_key, action, subject_code, payload, payload_hash, idempotency_key, delivery_date
 )
 select
     d.record_kind,
@@ -44,7 +45,8 @@ select
     d.payload_hash,
     encode(sha256(convert_to(
         d.record_kind || '|' || d.record_key || '|' || d.action || '|' || d.payload_hash, 'UTF8'
-    )), 'hex')
+    )), 'hex'),
+    %(delivery_date)s::date
 from publish.publish_national_delta as d
 order by d.updated_at, d.record_kind, d.record_key
 on conflict do nothing
@@ -105,18 +107,19 @@ class StageResult:
     held: int       # rows the contract holds back for correction
 
 
-def stage_outbox() -> int:
-    """Stage the publish delta and run the publish contract; returns the number of rows released for push."""
-    return stage_outbox_detailed().released
+def stage_outbox(delivery_date: date) -> int:
+    """Stage the publish delta of the night of ``delivery_date`` and run the publish contract; returns the
+    number of rows released for push."""
+    return stage_outbox_detailed(delivery_date).released
 
 
-def stage_outbox_detailed() -> StageResult:
+def stage_outbox_detailed(delivery_date: date) -> StageResult:
     with connect() as conn:
         # one stager at a time: the contract verdicts below cover exactly the rows staged up to now
         conn.execute("select pg_advisory_lock(hashtext(%s))", (STAGE_LOCK,))
         try:
             with conn.transaction():
-                staged = conn.execute(_STAGE_SQL).rowcount
+                staged = conn.execute(_STAGE_SQL, {"delivery_date": delivery_date}).rowcount
             max_id = conn.execute("select coalesce(max(outbox_id), 0) from ops.publish_outbox").fetchone()[0]
             try:
                 checked, failures = contract.check_staged_rows(max_id)

@@ -1,5 +1,8 @@
-"""Nightly reconciliation of publishing: every record version staged on a date ends accepted, rejected,
-held by the contract, or still pending, and every final outcome has exactly one receipt."""
+"""Nightly reconciliation of publishing: every record version a night staged ends accepted, rejected,
+held by the contract, or still pending, and every final outcome has exactly one receipt.
+
+A night is its delivery date (the one date rule), not the wall-clock day it ran: a backfill of an
+earlier night reconciles that night's row."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ _COUNTS_SQL = """
 with staged as (
     select o.outbox_id, o.status, o.contract_passed, o.attempts
     from ops.publish_outbox as o
-    where o.created_at >= %(day)s::date and o.created_at < %(day)s::date + 1
+    where o.delivery_date = %(day)s
 )
 select
     count(*) as selected,
@@ -29,13 +32,13 @@ from staged
 
 _STORE_SQL = """
 insert into ops.publish_reconciliation (
-    run_date, selected, passed_contract, failed_contract, pushed, accepted, rejected, pending, receipts, balanced
+    delivery_date, selected, passed_contract, failed_contract, pushed, accepted, rejected, pending, receipts, balanced
 )
 values (
-    %(run_date)s, %(selected)s, %(passed_contract)s, %(failed_contract)s, %(pushed)s, %(accepted)s,
+    %(delivery_date)s, %(selected)s, %(passed_contract)s, %(failed_contract)s, %(pushed)s, %(accepted)s,
     %(rejected)s, %(pending)s, %(receipts)s, %(balanced)s
 )
-on conflict (run_date) do update set
+on conflict (delivery_date) do update set
     selected = excluded.selected,
     passed_contract = excluded.passed_contract,
     failed_contract = excluded.failed_contract,
@@ -49,18 +52,16 @@ on conflict (run_date) do update set
 """
 
 
-def reconcile(run_date: date | None = None) -> dict:
-    """Count the record versions staged on ``run_date`` (the database's time zone; default its today) by
-    outcome, store and return it.
+def reconcile(delivery_date: date) -> dict:
+    """Count the record versions the night of ``delivery_date`` staged, by outcome; store and return it.
 
     balanced: selected = accepted + rejected + pending + failed_contract, and receipts = accepted + rejected
     (one receipt per final outcome).
     """
     with outbox.connect() as conn:
-        run_date = run_date or conn.execute("select current_date").fetchone()[0]
-        counts = conn.cursor(row_factory=dict_row).execute(_COUNTS_SQL, {"day": run_date}).fetchone()
+        counts = conn.cursor(row_factory=dict_row).execute(_COUNTS_SQL, {"day": delivery_date}).fetchone()
         counts = {key: int(value) for key, value in counts.items()}
-        counts["run_date"] = run_date
+        counts["delivery_date"] = delivery_date
         settled = counts["accepted"] + counts["rejected"] + counts["pending"] + counts["failed_contract"]
         counts["balanced"] = (
             counts["selected"] == settled

@@ -6,15 +6,22 @@ one place that fills them from our settings, for the night, the tests and ``cred
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
 import subprocess
 import sys
+import time
+from datetime import date
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from credit_warehouse.settings import PROJECT_ROOT, ConfigurationError, database_url, state_dir, warehouse_db
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+RUN_ARTIFACTS = ("run_results.json", "sources.json")
+
+log = logging.getLogger(__name__)
 
 
 def dbt_env() -> dict[str, str]:
@@ -34,18 +41,50 @@ def dbt_env() -> dict[str, str]:
     }
 
 
-def run_dbt(args: list[str], check: bool = True) -> subprocess.CompletedProcess:
-    """Run one dbt command in a subprocess (dbt keeps global state; a process per call keeps it clean)."""
+def target_dir() -> Path:
+    return Path(dbt_env()["DBT_TARGET_PATH"])
+
+
+def runs_dir(day: date) -> Path:
+    """Where the run results of one night's dbt commands are kept (the target folder keeps only the last)."""
+    return state_dir() / "dbt_runs" / day.isoformat()
+
+
+def run_dbt(args: list[str], check: bool = True, night: date | None = None) -> subprocess.CompletedProcess:
+    """Run one dbt command in a subprocess (dbt keeps global state; a process per call keeps it clean).
+
+    dbt's output goes to the log line by line as dbt writes it, so a task log shows each model as it
+    finishes; with ``night``, the command's run results are kept under runs_dir(night).
+    """
     dbt = Path(sys.executable).with_name("dbt")
     env = {**os.environ, **dbt_env()}
-    result = subprocess.run(
-        [str(dbt), *args], cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False
-    )
+    lines: list[str] = []
+    started = time.time()
+    with subprocess.Popen(
+        [str(dbt), *args], cwd=DBT_PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, bufsize=1,
+    ) as process:
+        for line in process.stdout:
+            line = line.rstrip("\n")
+            lines.append(line)
+            log.info("dbt: %s", line)
+    result = subprocess.CompletedProcess(process.args, process.returncode, "\n".join(lines), "")
+    if night is not None:
+        _keep_run_artifacts(args[0] if args else "dbt", night, started)
     if check and result.returncode != 0:
-        failures = [line for line in result.stdout.splitlines() if "ERROR" in line or "FAIL" in line]
+        failures = [line for line in lines if "ERROR" in line or "FAIL" in line]
         raise ConfigurationError(
             f"dbt {' '.join(args)} failed ({len(failures)} errors): "
             + " | ".join(failures[-5:])
             + f"; full log in {env['DBT_LOG_PATH']}/dbt.log"
         )
     return result
+
+
+def _keep_run_artifacts(command: str, night: date, since: float) -> None:
+    folder = runs_dir(night)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in RUN_ARTIFACTS:
+        artifact = target_dir() / name
+        if artifact.exists() and artifact.stat().st_mtime >= since:  # written by this command, not an earlier one
+            shutil.copy2(artifact, folder / f"{command}-{name}")

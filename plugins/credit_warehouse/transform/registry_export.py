@@ -21,17 +21,34 @@ FEED_SEED_PATH = DBT_PROJECT_DIR / "seeds" / "feed.csv"
 _HEADER = "# Generated from plugins/credit_warehouse/feeds/registry.yaml by `credit-warehouse export-registry`.\n"
 
 
+# how long after its last accepted load a feed is stale, by its delivery calendar (hours): a working-day
+# feed rests over weekends and holidays, a monthly one for a month
+FRESHNESS_HOURS = {"daily": (30, 54), "working_days": (24 * 4, 24 * 10), "monthly": (24 * 32, 24 * 62)}
+
+
+def _raw_table(feed) -> dict:
+    warn, error = FRESHNESS_HOURS[feed.delivery.calendar]
+    return {
+        "name": feed.raw_table,
+        # the ledger knows when each batch was accepted: cheaper than max(_loaded_at) over the raw rows;
+        # a feed name is an identifier (checked by the registry), safe inside the literal
+        "loaded_at_query": f"select max(gated_at) from ops.load_batch where feed = '{feed.name}' "  # noqa: S608
+                           "and status = 'accepted'",
+        "config": {"freshness": {"warn_after": {"count": warn, "period": "hour"},
+                                 "error_after": {"count": error, "period": "hour"}}},
+    }
+
+
 def sources_yaml(registry: Registry) -> str:
-    tables = [{"name": feed.raw_table} for feed in registry]
     document = {"version": 2, "sources": [
         {"name": "raw", "schema": "raw",
          "description": "As delivered by the loader (every registry column as text, then _batch_id, _row_number, "
                         "_source, _loaded_at). Read only through the accepted_rows macro.",
-         "tables": tables},
+         "tables": [_raw_table(feed) for feed in registry]},
         {"name": "quarantine", "schema": "quarantine",
          "description": "Rows the quality gate held, with their reasons (jsonb list of expectation, column, "
                         "masked value, message).",
-         "tables": tables},
+         "tables": [{"name": feed.raw_table} for feed in registry]},
         {"name": "ops", "schema": "ops", "tables": [
             {"name": "load_batch", "description": "The load ledger, one row per batch; status accepted lets "
                                                   "its rows into staging."},

@@ -12,6 +12,8 @@ from credit_warehouse.publish import signing
 from credit_warehouse.publish.outbox import stage_outbox_detailed
 from credit_warehouse_dev.smtp_sink import start_smtp_sink
 
+NIGHT = date(2026, 11, 20)  # the delivery date the staging night is for
+
 
 def _reasons(failures: dict, key: str) -> set[tuple[str, str]]:
     return {(f["column"], f["reason_code"]) for f in failures[key]}
@@ -34,7 +36,7 @@ def test_only_contract_passing_records_are_released_and_the_rest_wait_for_correc
     ]
     put_records(good + bad)
 
-    result = stage_outbox_detailed()
+    result = stage_outbox_detailed(NIGHT)
 
     assert (result.staged, result.checked, result.released, result.held) == (12, 12, 7, 5)
     assert kit.outbox_counts(conn) == {"pending": 7, "failed": 5}
@@ -57,7 +59,7 @@ def test_only_contract_passing_records_are_released_and_the_rest_wait_for_correc
     assert full_person_id not in json.dumps(failures, ensure_ascii=False)
 
     # a rerun stages nothing twice; the idempotency key is the documented sha256
-    assert stage_outbox_detailed().staged == 0
+    assert stage_outbox_detailed(NIGHT).staged == 0
     row = conn.execute(
         "select record_kind, record_key, action, payload_hash, idempotency_key from ops.publish_outbox limit 1"
     ).fetchone()
@@ -65,7 +67,7 @@ def test_only_contract_passing_records_are_released_and_the_rest_wait_for_correc
 
     # the department corrects a record: the new version passes, the held one is resolved and not re-checked
     put_records([kit.record("license", 20)])
-    again = stage_outbox_detailed()
+    again = stage_outbox_detailed(NIGHT)
     assert (again.staged, again.released, again.held) == (1, 1, 4)
     assert conn.execute(
         "select resolved_at is not null from ops.publish_contract_failure where record_key = 'license-20'"
@@ -80,7 +82,7 @@ def test_every_failing_row_is_held_however_many(put_records, clean_publish, kit,
     good = [kit.record("license", n) for n in range(2001, 2031)]
     put_records(bad + good)
 
-    result = stage_outbox_detailed()
+    result = stage_outbox_detailed(NIGHT)
 
     mail.stop()
     assert (result.checked, result.released, result.held) == (1230, 30, 1200)
@@ -105,7 +107,7 @@ def test_a_contract_that_cannot_run_in_full_holds_every_staged_row(put_records, 
     put_records([kit.record("license", n) for n in range(1, 6)])
 
     with pytest.raises(contract.ContractIncomplete, match="could not run"):
-        stage_outbox_detailed()
+        stage_outbox_detailed(NIGHT)
 
     mail.stop()
     assert clean_publish.execute(

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import logging
 import time
+from datetime import date
 
 import httpx
 
 from credit_warehouse.publish import signing
 from credit_warehouse.publish.outbox import stage_outbox
 from credit_warehouse.publish.push import push_pending
+
+NIGHT = date(2026, 11, 20)  # the delivery date the staging night is for
 
 
 def _signed(path: str, body: bytes, secret: bytes, **override) -> dict[str, str]:
@@ -72,7 +75,7 @@ def test_bad_signature_replay_and_stale_requests_are_refused_and_logged(national
 def test_dropped_connections_and_latency_still_end_in_exactly_once(put_records, clean_publish, national, kit):
     url, faults = national
     put_records([kit.record("penalty", n) for n in range(1, 61)])
-    assert stage_outbox() == 60
+    assert stage_outbox(NIGHT) == 60
     faults.drop_rate, faults.latency = 0.4, 0.01
     client = kit.make_client(url, batch_size=5, max_attempts=10)
 

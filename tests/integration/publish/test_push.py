@@ -13,6 +13,8 @@ from credit_warehouse.publish.outbox import stage_outbox
 from credit_warehouse.publish.push import PushSummary, push_pending
 from credit_warehouse.publish.reconcile import reconcile
 
+NIGHT = date(2026, 11, 20)  # the delivery date the staging night is for
+
 
 def _push_until_settled(kit, url: str, workers: int = 1, timeout: float = 90.0, **client_overrides) -> PushSummary:
     """Run ``workers`` pushers in threads, again and again, until no outbox row is pending or in flight."""
@@ -49,7 +51,7 @@ def test_a_night_under_faults_ends_accepted_once_with_one_receipt_per_row(put_re
     conn = clean_publish
     kinds = ("license", "penalty", "blacklist")
     put_records([kit.record(kinds[n % 3], n) for n in range(1, 201)])
-    assert stage_outbox() == 200
+    assert stage_outbox(NIGHT) == 200
     faults.error_rate, faults.timeout_rate, faults.rate_limit_rate = 0.30, 0.10, 0.05
     faults.timeout_sleep = 1.0
 
@@ -75,7 +77,7 @@ def test_a_night_under_faults_ends_accepted_once_with_one_receipt_per_row(put_re
     ).fetchone()[0]
     assert mismatched == 0
     assert summary.accepted == 200
-    counts = reconcile(date.today())
+    counts = reconcile(NIGHT)
     assert counts["selected"] == counts["accepted"] == counts["receipts"] == 200
     assert counts["balanced"] and counts["pending"] == 0
     stored = conn.execute("select accepted, balanced from ops.publish_reconciliation").fetchall()
@@ -84,7 +86,7 @@ def test_a_night_under_faults_ends_accepted_once_with_one_receipt_per_row(put_re
 
 def test_two_workers_claim_disjoint_rows(put_records, clean_publish, kit):
     put_records([kit.record("license", n) for n in range(1, 121)])
-    assert stage_outbox() == 120
+    assert stage_outbox(NIGHT) == 120
     claimed: dict[str, list[int]] = {"a": [], "b": []}
     barrier = threading.Barrier(2)
 
@@ -111,7 +113,7 @@ def test_two_workers_claim_disjoint_rows(put_records, clean_publish, kit):
 def test_circuit_breaker_opens_on_a_long_outage_and_recovers(put_records, clean_publish, national, kit):
     url, faults = national
     put_records([kit.record("blacklist", n) for n in range(1, 41)])
-    assert stage_outbox() == 40
+    assert stage_outbox(NIGHT) == 40
     faults.error_rate = 1.0  # the platform is down
     client = kit.make_client(url, breaker_threshold=3, breaker_reset=0.5, max_attempts=2)
 
@@ -139,7 +141,7 @@ def test_withdrawal_reaches_the_interface_and_rejections_keep_their_reason(put_r
     bad_subject = kit.record("license", 2)
     bad_subject["subject_code"] = "NOT-A-CODE"  # passes our payload contract, the platform refuses it
     put_records([kit.record("license", 1), bad_subject])
-    assert stage_outbox() == 2
+    assert stage_outbox(NIGHT) == 2
     client = kit.make_client(url)
     first = push_pending(client=client)
     assert (first.accepted, first.rejected) == (1, 1)
@@ -152,7 +154,7 @@ def test_withdrawal_reaches_the_interface_and_rejections_keep_their_reason(put_r
 
     # an objection upheld: the published record is withdrawn (撤销)
     put_records([kit.record("license", 1, action="withdraw")])
-    assert stage_outbox() == 1
+    assert stage_outbox(NIGHT) == 1
     second = push_pending(client=client)
     assert second.accepted == 1
     held = {r["record_key"]: r for r in httpx.get(f"{url}/v1/records").json()["items"]}

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from credit_warehouse.feeds.registry import FAMILIES
+from credit_warehouse.feeds.registry import DELIVERY_CALENDARS, FAMILIES
 from credit_warehouse.settings import PROJECT_ROOT
 
 PARSE = """
@@ -62,8 +62,8 @@ def test_one_dag_per_feed_plus_warehouse_and_publish(parsed):
     assert set(parsed["dags"]) == expected
 
 
-# the tags the UI filters by: what a DAG does, and for feed DAGs the registry family
-TAG_VOCABULARY = {"feed", "warehouse", "dbt", "publish", "national-interface", *FAMILIES}
+# the tags the UI filters by: what a DAG does, and for feed DAGs the registry family and delivery calendar
+TAG_VOCABULARY = {"feed", "warehouse", "dbt", "publish", "national-interface", *FAMILIES, *DELIVERY_CALENDARS}
 
 
 def test_every_dag_sets_owner_retries_tags_and_failure_alerts(parsed):

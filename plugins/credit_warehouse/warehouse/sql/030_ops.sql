@@ -32,3 +32,31 @@ create index if not exists load_batch_status on ops.load_batch (status);
 -- the same source bytes are loaded once per feed: a second delivery of them adds nothing
 create unique index if not exists load_batch_source_once on ops.load_batch (feed, source_sha256)
     where status not in ('failed', 'superseded');
+
+-- One row per feed and delivery date: how the feed's night ended (delivered and gated, not delivered
+-- by its deadline, or not due and not sent). The warehouse build waits for every feed due that night
+-- to have a row here, until its own deadline.
+create table if not exists ops.feed_delivery (
+    feed text not null,
+    delivery_date date not null,
+    status text not null check (status in ('delivered', 'not_delivered', 'not_due')),
+    batches integer not null default 0,
+    rows_received bigint not null default 0,
+    rows_accepted bigint not null default 0,
+    rows_quarantined bigint not null default 0,
+    dag_run_id text,
+    recorded_at timestamptz not null default now(),
+    primary key (feed, delivery_date)
+);
+alter table ops.feed_delivery owner to loader;
+grant select on ops.feed_delivery to transformer;
+
+-- One row per delivery date the warehouse was built for, and the due feeds it was built without.
+create table if not exists ops.warehouse_build (
+    delivery_date date primary key,
+    trigger text not null,                   -- asset_triggered, scheduled (the deadline), manual, backfill
+    missing_feeds text [] not null default '{}',
+    built_at timestamptz not null default now()
+);
+alter table ops.warehouse_build owner to loader;
+grant select on ops.warehouse_build to transformer;

@@ -39,6 +39,11 @@ where contract_passed is null;
 create index if not exists publish_outbox_created
 on ops.publish_outbox (created_at);
 
+-- the night (delivery date, Beijing) whose build staged the row: what reconciliation counts by
+alter table ops.publish_outbox add column if not exists delivery_date date;
+create index if not exists publish_outbox_delivery_date
+on ops.publish_outbox (delivery_date);
+
 -- The national platform's answer for one outbox row: accepted, or rejected with its reason code.
 -- Exactly one per outbox row (a repeated answer for the same row is the same receipt).
 create table if not exists ops.publish_receipt (
@@ -71,7 +76,7 @@ create table if not exists ops.publish_contract_failure (
 
 -- The nightly account of publishing: every staged row is accepted, rejected, pending or held.
 create table if not exists ops.publish_reconciliation (
-    run_date date primary key,
+    delivery_date date primary key,
     selected bigint not null,
     passed_contract bigint not null,
     failed_contract bigint not null,
@@ -83,6 +88,18 @@ create table if not exists ops.publish_reconciliation (
     balanced boolean not null,
     reconciled_at timestamptz not null default now()
 );
+
+-- first published keyed by run_date, the wall-clock day of staging
+do $$
+begin
+    if exists (
+        select 1 from information_schema.columns
+        where table_schema = 'ops' and table_name = 'publish_reconciliation' and column_name = 'run_date'
+    ) then
+        alter table ops.publish_reconciliation rename column run_date to delivery_date;
+    end if;
+end
+$$;
 
 grant select, insert, update on
 ops.publish_outbox,

@@ -1,0 +1,87 @@
+"""Monitors hear of what did not arrive: a due delivery missing at its deadline, and a warehouse build
+that went ahead at its own deadline without the feeds still missing.
+
+Each is sent once per feed (or build) and delivery date, however often the run is retried; every
+attempt is recorded in ops.alert_log like the other alerts.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+import psycopg
+
+from credit_warehouse.alerts.message import Alert
+from credit_warehouse.alerts.notify import dispatch
+from credit_warehouse.alerts.routing import route
+from credit_warehouse.feeds.delivery_calendar import deadline
+from credit_warehouse.feeds.registry import get_feed
+from credit_warehouse.settings import database_url
+
+log = logging.getLogger(__name__)
+
+
+def _sent(kind: str, feed: str | None, day: date) -> bool:
+    try:
+        with psycopg.connect(database_url(role="loader"), autocommit=True) as conn:
+            return conn.execute(
+                "select exists (select 1 from ops.alert_log where alert_kind = %s and feed is not distinct from %s "
+                "and logical_date = %s and status = 'sent')", (kind, feed, day)).fetchone()[0]
+    except psycopg.Error as exc:
+        log.warning("could not read ops.alert_log: %s", exc)
+        return False
+
+
+def not_delivered_alert(feed_name: str, day: date, where: str) -> Alert:
+    feed = get_feed(feed_name)
+    due = deadline(feed, day)
+    return Alert(
+        kind="not_delivered",
+        title=f"{feed_name} ({day.isoformat()}): not delivered by its deadline",
+        lines=[
+            f"Feed: {feed_name} ({feed.owner_department})",
+            f"Delivery date: {day.isoformat()} ({feed.delivery.calendar})",
+            f"Deadline: {due:%Y-%m-%d %H:%M} Beijing time",
+            f"Looked in: {where}",
+            "",
+            "Nothing was loaded and the feed's Asset was not updated: the warehouse build goes ahead without it "
+            "at its own deadline.",
+            "Next step: ask the delivering department for the delivery; when it arrives, clear the feed's run "
+            "for this date (or trigger it with this delivery_date) and the build follows.",
+        ],
+        feed=feed_name,
+        logical_date=day.isoformat(),
+        severity="error",
+    )
+
+
+def alert_not_delivered(feed_name: str, day: date, where: str) -> dict[str, str]:
+    if _sent("not_delivered", feed_name, day):
+        return {}
+    recipients, webhooks = route([feed_name])
+    return dispatch(not_delivered_alert(feed_name, day, where), recipients, webhooks)
+
+
+def build_incomplete_alert(day: date, missing: list[str]) -> Alert:
+    return Alert(
+        kind="build_incomplete",
+        title=f"warehouse build ({day.isoformat()}) went ahead without {len(missing)} feed(s)",
+        lines=[
+            f"Delivery date: {day.isoformat()}",
+            "Due that night but not in by the build's deadline:",
+            *(f"- {name}" for name in missing),
+            "",
+            "Their earlier data stays in the marts; tonight's records of them are not in this build.",
+            "Next step: when a missing feed is delivered and gated, its Asset triggers the build again.",
+        ],
+        logical_date=day.isoformat(),
+        severity="warning",
+    )
+
+
+def alert_build_incomplete(day: date, missing: list[str]) -> dict[str, str]:
+    if not missing or _sent("build_incomplete", None, day):
+        return {}
+    recipients, webhooks = route(missing)
+    return dispatch(build_incomplete_alert(day, missing), recipients, webhooks)
