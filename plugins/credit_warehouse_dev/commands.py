@@ -11,10 +11,10 @@ import os
 import subprocess
 import sys
 from dataclasses import asdict
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
-from credit_warehouse.settings import PLATFORM_TZ, PROJECT_ROOT, ConfigurationError, external_database_url, state_dir
+from credit_warehouse.settings import PROJECT_ROOT, ConfigurationError, external_database_url, state_dir
 from credit_warehouse_dev import sink_commands
 
 
@@ -98,8 +98,25 @@ def _generate_seeds(args: argparse.Namespace) -> int:
     return 0
 
 
-def _yesterday() -> date:
-    return datetime.now(PLATFORM_TZ).date() - timedelta(days=1)
+def _up(args: argparse.Namespace) -> int:
+    from credit_warehouse_dev import stack
+
+    info = stack.up(celery=args.celery, port=args.port)
+    print(f"local Airflow stack up ({info.executor}):\n"
+          f"  UI        {info.ui_url}  (user {info.user}, password in {info.password_file})\n"
+          f"  mail      alert mail lands in {info.mail_folder}\n"
+          f"  logs      {info.logs}\n"
+          f"  a night   ./cw airflow dags trigger feed__dept_penalty -c '{{\"delivery_date\": \"YYYY-MM-DD\"}}'\n"
+          f"  stop      ./cw down")
+    return 0
+
+
+def _down(_args: argparse.Namespace) -> int:
+    from credit_warehouse_dev import stack
+
+    stopped = stack.down()
+    print(f"stopped: {', '.join(stopped)}" if stopped else "the local stack was not running")
+    return 0
 
 
 def _night(args: argparse.Namespace) -> int:
@@ -151,6 +168,7 @@ def _serve_national(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from credit_warehouse.orchestration.delivery_date import default_delivery_date
     from credit_warehouse_dev.court_api import DEFAULT_PORT
     from credit_warehouse_dev.generator.night import DEFAULT_DIRT_RATE, DEFAULT_ROWS, DEFAULT_SEED
     from credit_warehouse_dev.generator.subjects import DEFAULT_POOL_SIZE
@@ -182,7 +200,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     night = subparsers.add_parser(
         "night", help="run a whole night: generate feeds, load, gate, build marts, publish; print a summary"
     )
-    night.add_argument("--date", type=date.fromisoformat, default=_yesterday(),
+    night.add_argument("--date", type=date.fromisoformat, default=default_delivery_date(),
                        help="delivery date to process (default: yesterday, Beijing time)")
     night.add_argument("--until", type=date.fromisoformat, default=None,
                        help="backfill: run every night from --date to this date (inclusive)")
@@ -192,6 +210,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     night.add_argument("--corrections", action="store_true", help="include corrections of earlier nights")
     night.set_defaults(handler=_night)
 
+    up = subparsers.add_parser("up", help="start the local Airflow stack (UI, scheduler, DAG processor, triggerer, "
+                                          "stand-ins) on the embedded PostgreSQL")
+    up.add_argument("--celery", action="store_true", help="CeleryExecutor with Redis and two workers")
+    up.add_argument("--port", type=int, default=8080, help="port of the Airflow UI and API")
+    up.set_defaults(handler=_up)
+    down = subparsers.add_parser("down", help="stop the local Airflow stack")
+    down.set_defaults(handler=_down)
 
     lint = subparsers.add_parser("lint-sql", help="sqlfluff (dbt templater) over the dbt project")
     lint.add_argument("extra", nargs=argparse.REMAINDER)

@@ -9,8 +9,8 @@ Fault injection, so the HTTP extractor's retries and error handling can be teste
 - query ``fail_page=K``: page K answers 503 the first time it is asked for, then recovers;
 - query ``malformed_page=K``: page K answers a truncated JSON body, every time;
 - a fault list (``faults=`` argument or env CREDIT_WAREHOUSE_COURT_API_FAULTS), comma-separated
-  ``kind:K`` or ``kind:K@endpoint`` with kind in fail_once, fail, malformed_once, malformed
-  (e.g. ``fail_once:2@dishonest-debtors,malformed:3``).
+  ``kind:K``, ``kind:K@endpoint`` or ``kind:K@endpoint/YYYY-MM-DD`` (that date only) with kind in
+  fail_once, fail, malformed_once, malformed (e.g. ``fail_once:2@dishonest-debtors,malformed:3``).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ DEFAULT_PAGE_SIZE = 500
 MAX_PAGE_SIZE = 5000
 _INDEX_STRIDE = 1000  # remember the byte offset of every 1000th line: pages are found without reading it all
 _FAULT_KINDS = ("fail_once", "fail", "malformed_once", "malformed")
-_FAULT = re.compile(r"^(?P<kind>[a-z_]+):(?P<page>\d+)(?:@(?P<endpoint>[a-z/-]+))?$")
+_FAULT = re.compile(r"^(?P<kind>[a-z_]+):(?P<page>\d+)(?:@(?P<endpoint>[a-z-]+)(?:/(?P<day>\d{4}-\d{2}-\d{2}))?)?$")
 
 
 @dataclass(frozen=True)
@@ -48,9 +48,11 @@ class Fault:
     kind: str
     page: int
     endpoint: str | None = None  # None = every endpoint; else a suffix such as "dishonest-debtors"
+    day: str | None = None  # None = every date
 
-    def applies(self, endpoint: str, page: int) -> bool:
-        return page == self.page and (self.endpoint is None or endpoint.endswith(self.endpoint))
+    def applies(self, endpoint: str, page: int, day: str) -> bool:
+        return (page == self.page and (self.endpoint is None or endpoint.endswith(self.endpoint))
+                and (self.day is None or day == self.day))
 
 
 def parse_faults(text: str | None) -> tuple[Fault, ...]:
@@ -62,7 +64,7 @@ def parse_faults(text: str | None) -> tuple[Fault, ...]:
                 f"court API fault {item!r} is not understood; write kind:page or kind:page@endpoint with kind in "
                 f"{', '.join(_FAULT_KINDS)} (e.g. fail_once:2@dishonest-debtors)."
             )
-        faults.append(Fault(match["kind"], int(match["page"]), match["endpoint"]))
+        faults.append(Fault(match["kind"], int(match["page"]), match["endpoint"], match["day"]))
     return tuple(faults)
 
 
@@ -121,7 +123,7 @@ class CourtApiServer(ThreadingHTTPServer):
         for kind, key in (("fail_once", "fail_page"), ("malformed", "malformed_page")):
             faults += [Fault(kind, int(v)) for v in query.get(key, []) if v.isdigit()]
         for fault in faults:
-            if not fault.applies(endpoint, page):
+            if not fault.applies(endpoint, page, day):
                 continue
             if fault.kind.endswith("_once"):
                 key = (fault, endpoint, day)

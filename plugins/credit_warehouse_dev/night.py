@@ -51,8 +51,8 @@ def night_dag_ids() -> list[str]:
 
 
 @contextlib.contextmanager
-def stand_in_services(day: date):
-    """The court API, the national interface and the SMTP sink, for the length of the night."""
+def stand_in_services(mail_folder):
+    """The court API, the national interface and the SMTP sink, for the length of the night (or the stack)."""
     from credit_warehouse_dev.court_api import start_court_api
     from credit_warehouse_dev.national_interface import start_national_interface
     from credit_warehouse_dev.smtp_sink import start_smtp_sink
@@ -62,7 +62,7 @@ def stand_in_services(day: date):
         stack.callback(stop_court)
         national_url, stop_national = start_national_interface(port=0)
         stack.callback(stop_national)
-        sink = start_smtp_sink(folder=state_dir() / "mail" / day.isoformat())
+        sink = start_smtp_sink(folder=mail_folder)
         stack.callback(sink.stop)
         yield {
             "env": {
@@ -105,7 +105,7 @@ def run_night(day: date, generate_options: dict) -> NightResult:
     log_path = state_dir() / "logs" / f"night-{day.isoformat()}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     generate_night(day, **generate_options)
-    with stand_in_services(day) as services:
+    with stand_in_services(state_dir() / "mail" / day.isoformat()) as services:
         env = airflow_env(extra_connections=services["connections"])
         env.update(services["env"])
         migrate_metadata(env)

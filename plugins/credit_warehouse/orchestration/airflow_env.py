@@ -1,11 +1,14 @@
 """The environment Airflow runs in locally: home in .state/airflow, metadata in the embedded server.
 
 docker-compose and production set the same AIRFLOW__* variables themselves; this module exists so
-a laptop or CI needs no manual step (no airflow.cfg edits, no `airflow connections add`).
+a laptop or CI needs no manual step (no airflow.cfg edits, no `airflow connections add`). While the
+local stack runs (`credit-warehouse up`), its settings (executor, API URL, stand-ins, connections) are
+in LOCAL_STACK_FILE and every `credit-warehouse airflow ...` command uses them too.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -29,6 +32,15 @@ def airflow_home() -> Path:
     return home
 
 
+def local_stack_file() -> Path:
+    return airflow_home() / "local_stack.json"
+
+
+def parallelism() -> int:
+    """Task slots for the machine: two per core (the tasks wait on PostgreSQL and HTTP as much as they compute)."""
+    return 2 * (os.cpu_count() or 1)
+
+
 def airflow_env(extra_connections: dict[str, str] | None = None) -> dict[str, str]:
     """AIRFLOW__* settings and AIRFLOW_CONN_* connections for a local run."""
     home = airflow_home()
@@ -42,6 +54,11 @@ def airflow_env(extra_connections: dict[str, str] | None = None) -> dict[str, st
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": PLATFORM_TZ.key,
+        "AIRFLOW__CORE__PARALLELISM": str(parallelism()),
+        "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": str(parallelism()),
+        "AIRFLOW__API__WORKERS": "1",
+        "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": meta_url,
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": meta_url,
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
@@ -54,7 +71,12 @@ def airflow_env(extra_connections: dict[str, str] | None = None) -> dict[str, st
         "SCARF_ANALYTICS": "false",
         "DO_NOT_TRACK": "1",
         "PYTHONWARNINGS": "ignore::DeprecationWarning,ignore::UserWarning",
+        # the airflow CLI starts its own commands (standalone, api-server workers) by name
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
     }
+    stack = local_stack_file()
+    if stack.exists():
+        env.update(json.loads(stack.read_text(encoding="utf-8")))
     for conn_id, uri in (extra_connections or {}).items():
         env[f"AIRFLOW_CONN_{conn_id.upper()}"] = uri
     return env

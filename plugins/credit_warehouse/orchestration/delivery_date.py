@@ -55,7 +55,8 @@ def delivery_date(context) -> date:
         return triggered[-1]
     interval_end = _get(context, "data_interval_end")
     if interval_end is not None:
-        return (interval_end.astimezone(PLATFORM_TZ) - timedelta(days=1)).date()
+        # date arithmetic: pendulum (what Airflow passes) drops a ZoneInfo when a timedelta is subtracted
+        return interval_end.astimezone(PLATFORM_TZ).date() - timedelta(days=1)
     return default_delivery_date()
 
 
