@@ -17,7 +17,7 @@ from datetime import date
 
 import httpx
 
-from credit_warehouse.feeds.errors import FeedInputError
+from credit_warehouse.feeds.errors import FeedInputError, SourceUnavailable
 from credit_warehouse.feeds.registry import Feed
 from credit_warehouse.settings import ConfigurationError
 
@@ -58,6 +58,10 @@ class RetryPolicy:
 
 class _Transient(Exception):
     """A fault worth another attempt; its text ends the final error sentence."""
+
+    def __init__(self, text: str, unavailable: bool = True):
+        super().__init__(text)
+        self.unavailable = unavailable  # the source did not answer (rather than answering something broken)
 
 
 def api_settings() -> tuple[str, str]:
@@ -101,7 +105,8 @@ def _fetch_page(client: httpx.Client, feed: Feed, logical_date: date, number: in
             return _try_page(client, feed, number, params, where)
         except _Transient as fault:
             if attempt == policy.attempts:
-                raise FeedInputError(f"{where}: {fault} after {attempt} attempts.") from None
+                error = SourceUnavailable if fault.unavailable else FeedInputError
+                raise error(f"{where}: {fault} after {attempt} attempts.") from None
             log.warning("%s: %s (attempt %d of %d), retrying in %.1f s", where, fault, attempt, policy.attempts,
                         delay)
             time.sleep(delay)
@@ -133,9 +138,9 @@ def _try_page(client: httpx.Client, feed: Feed, number: int, params: dict, where
     try:
         document = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise _Transient("the response is not valid JSON") from None
+        raise _Transient("the response is not valid JSON", unavailable=False) from None
     if not isinstance(document, dict) or not isinstance(document.get("items"), list):
-        raise _Transient("the response has no list of items")
+        raise _Transient("the response has no list of items", unavailable=False)
     total = document.get("total_pages")
     if not isinstance(total, int) or isinstance(total, bool) or total < 0:
         raise _Transient("the response has no valid total_pages")

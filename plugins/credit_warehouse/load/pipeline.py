@@ -19,7 +19,7 @@ from pathlib import Path
 import psycopg
 
 from credit_warehouse.feeds import files, http, sql
-from credit_warehouse.feeds.errors import FeedInputError
+from credit_warehouse.feeds.errors import FeedInputError, SourceUnavailable
 from credit_warehouse.feeds.headers import Row, record_to_row
 from credit_warehouse.feeds.registry import Feed, get_feed
 from credit_warehouse.load import ledger, pages
@@ -221,6 +221,9 @@ def _load_api_pull(conn: psycopg.Connection, feed: Feed, logical_date: date) -> 
         if total is None or last < total:
             for page in http.iter_pages(feed, logical_date, start_page=last + 1):
                 pages.store_page(conn, feed, logical_date, page)
+    except SourceUnavailable as exc:
+        _record_failure(conn, feed, batch_id, source, str(exc))
+        raise  # the task fails and is retried; the pages stored so far are kept for the resumed pull
     except (FeedInputError, ConfigurationError) as exc:
         return _record_failure(conn, feed, batch_id, source, str(exc))
     last, total, size = pages.stored_pages(conn, feed, logical_date)
