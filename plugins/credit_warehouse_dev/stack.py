@@ -105,6 +105,19 @@ def _forget_asset_events_of_earlier_runs() -> None:
         conn.execute("delete from asset_dag_run_queue")
 
 
+def _metadata_now():
+    with psycopg.connect(database_url(AIRFLOW_DB), autocommit=True) as conn:
+        return conn.execute("select now()").fetchone()[0]
+
+
+def _all_parsed_since(moment) -> bool:
+    with psycopg.connect(database_url(AIRFLOW_DB), autocommit=True) as conn:
+        stale_definitions, parsed = conn.execute(
+            "select count(*) filter (where last_parsed_time is null or last_parsed_time < %s), count(*) "
+            "from dag where not is_stale", (moment,)).fetchone()
+    return parsed > 0 and stale_definitions == 0
+
+
 def _healthy(api_url: str, components: tuple[str, ...]) -> bool:
     try:
         health = httpx.get(f"{api_url}/api/v2/monitor/health", timeout=2).json()
@@ -147,7 +160,12 @@ def up(celery: bool = False, port: int = 8080) -> StackInfo:
     airflow = str(Path(sys.executable).with_name("airflow"))
     _start("api-server", [airflow, "api-server", "--port", str(port)], env)
     _wait_for("the API server", lambda: _healthy(api_url, ("metadatabase",)))
-    for component in ("scheduler", "dag-processor", "triggerer"):
+    # the scheduler starts on DAGs parsed now: with definitions stored by an earlier run (another start date,
+    # another schedule) it would plan runs that the current files do not ask for
+    parsing_since = _metadata_now()
+    _start("dag-processor", [airflow, "dag-processor"], env)
+    _wait_for("the DAG processor's first parse", lambda: _all_parsed_since(parsing_since))
+    for component in ("scheduler", "triggerer"):
         _start(component, [airflow, component], env)
     if celery:
         for number in range(1, CELERY_WORKERS + 1):

@@ -142,7 +142,7 @@ def build_warehouse(day: date, trigger: str, missing: list[str]) -> dict:
     summary = [line for line in build.stdout.splitlines() if "Done. PASS=" in line]
     return {
         "delivery_date": day.isoformat(),
-        "dbt": summary[-1].split("|", 1)[-1].strip() if summary else "done",
+        "dbt": summary[-1].split("Done.", 1)[-1].strip() if summary else "done",
         "missing_feeds": missing,
         "stale_sources": sorted(name for name, status in freshness.items() if status != "pass"),
     }

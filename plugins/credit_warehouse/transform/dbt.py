@@ -36,6 +36,7 @@ def dbt_env() -> dict[str, str]:
         "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
         "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_USE_COLORS": "false",  # its lines go to task logs and summaries, not a terminal
         "DBT_LOG_PATH": str(state_dir() / "logs" / "dbt"),
         "DBT_TARGET_PATH": str(state_dir() / "dbt_target" / database),
     }
