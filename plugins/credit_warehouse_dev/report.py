@@ -5,7 +5,10 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
+from credit_warehouse.feeds.delivery_calendar import due_feeds
+from credit_warehouse.load.deliveries import deliveries
 from credit_warehouse.settings import database_url, state_dir
+from credit_warehouse.transform.freshness import read_freshness
 from credit_warehouse_dev.night import NightResult, ledger_summary
 
 MART_TABLES = (
@@ -60,6 +63,21 @@ def _late_reports(conn: psycopg.Connection, day) -> list[tuple]:
         (day,)).fetchall()
 
 
+def _delivery_rows(day) -> list[tuple]:
+    """Every feed's night: due or not, how it ended, and its source freshness after the build."""
+    ended = deliveries(day)
+    due = set(due_feeds(day))
+    freshness = read_freshness(day)
+    rows = []
+    for feed in sorted(set(ended) | due):
+        delivery = ended.get(feed)
+        fresh = freshness.get(feed, {})
+        age = fresh.get("hours_since_load")
+        rows.append((feed, "due" if feed in due else "not due", delivery.status if delivery else "no run",
+                     fresh.get("status", "-"), "-" if age is None else f"{age} h"))
+    return rows
+
+
 def night_report(result: NightResult) -> str:
     with psycopg.connect(database_url()) as conn:
         ledger = ledger_summary(result.day)
@@ -67,6 +85,7 @@ def night_report(result: NightResult) -> str:
         late = _late_reports(conn, result.day)
         marts = _mart_counts(conn)
         published = _publish_counts(conn)
+    delivered = _delivery_rows(result.day)
     verdict = "OK" if result.ok else "FAILED"
     lines = [
         "",
@@ -74,6 +93,9 @@ def night_report(result: NightResult) -> str:
         "",
         "Feeds (ops.load_batch):",
         *_table(["feed", "batches", "status", "received", "accepted", "quarantined"], ledger),
+        "",
+        "Deliveries (ops.feed_delivery) and source freshness (dbt source freshness, last accepted load):",
+        *_table(["feed", "calendar", "night", "freshness", "since load"], delivered),
         "",
         "File formats loaded (current national format or the 2016 one):",
         *(_table(["feed", "format", "files", "received", "accepted"], formats) if formats else ["  no files"]),

@@ -69,6 +69,16 @@ def test_the_night_succeeds_twice_and_prints_its_summary(two_nights):
         assert "Feeds (ops.load_batch):" in result.stdout
 
 
+def test_the_summary_shows_every_feeds_night_and_freshness(two_nights):
+    text = two_nights["second"].stdout
+    table = text[text.index("Deliveries (ops.feed_delivery)"):text.index("File formats loaded")]
+    rows = {line.split()[0]: line.split() for line in table.splitlines()[3:] if line.strip()}
+    assert set(rows) == set(load_registry().feeds)
+    # a Friday: the monthly feed is not due, yet was delivered and loaded like the others
+    assert rows["logistics"][1:3] == ["not", "due"] and rows["dept_penalty"][1] == "due"
+    assert all("delivered" in row and "pass" in row for row in rows.values()), rows
+
+
 def test_every_feed_reached_the_ledger_and_reconciles(two_nights):
     with psycopg.connect(settings.database_url(two_nights["database"])) as conn:
         rows = conn.execute(

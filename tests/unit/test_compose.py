@@ -68,7 +68,9 @@ def test_airflow_settings_match_the_local_environment(service):
               and key not in {"AIRFLOW__CORE__EXECUTOR", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
                               "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC", "AIRFLOW__API_AUTH__JWT_SECRET",
                               "AIRFLOW__API__SECRET_KEY", "AIRFLOW__LOGGING__LOGGING_LEVEL",
-                              "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"}]
+                              "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION",
+                              # sized for the machine it runs on
+                              "AIRFLOW__CORE__PARALLELISM", "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG"}]
     env = _env(service)
     for key in shared:
         assert env.get(key) == local[key], key
@@ -119,3 +121,9 @@ def test_the_product_image_has_no_stand_ins_and_the_stand_in_services_do():
     project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
     production = " ".join(project["project"]["dependencies"])
     assert not {"fastapi", "uvicorn", "aiosmtpd"} & set(re.findall(r"[a-z][a-z0-9-]+", production))
+
+
+@pytest.mark.parametrize("service", [s for s in AIRFLOW_SERVICES if s != "airflow-init"])
+def test_every_long_running_airflow_service_has_a_healthcheck(service):
+    check = SERVICES[service]["healthcheck"]
+    assert check["test"][0] in ("CMD", "CMD-SHELL") and check["retries"] >= 1, service
