@@ -20,12 +20,12 @@ import psycopg
 
 from credit_warehouse import settings
 from credit_warehouse.identifiers import make_uscc
-from credit_warehouse.publish import outbox, signing
+from credit_warehouse.publish import outbox
 from credit_warehouse.publish.breaker import CircuitBreaker
 from credit_warehouse.publish.client import ClientSettings, NationalClient
 from credit_warehouse.publish.push import push_pending
 from credit_warehouse.warehouse import bootstrap, embedded
-from credit_warehouse_dev.national_interface import Faults, start_national_interface
+from credit_warehouse_dev.national_interface import Faults, interface_secret, start_national_interface
 
 STAND_IN_SQL = """
 create table if not exists publish.publish_national_record (
@@ -74,7 +74,7 @@ def _push_all(url: str, workers: int, batch_size: int, timeout: float) -> float:
     started = time.monotonic()
 
     def work(index: int) -> None:
-        client_settings = ClientSettings(base_url=url, secret=signing.api_secret(), batch_size=batch_size,
+        client_settings = ClientSettings(base_url=url, secret=interface_secret(), batch_size=batch_size,
                                          timeout=timeout, backoff_base=0.05, backoff_max=1.0, breaker_threshold=50)
         client = NationalClient(client_settings, CircuitBreaker(50, 1.0))
         with outbox.connect() as conn, client:

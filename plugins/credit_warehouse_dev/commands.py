@@ -77,9 +77,8 @@ def _serve_courts(args: argparse.Namespace) -> int:
     server = make_server(args.port, args.host, faults=args.faults)
     url = f"http://{args.host}:{server.server_address[1]}"
     print(f"court API serving {court_store()} at {url} (Ctrl-C stops it)")
-    print(f"  export CREDIT_WAREHOUSE_COURT_API_URL={url}")
-    print("  export CREDIT_WAREHOUSE_COURT_API_TOKEN=... (the value of that variable here, or the file "
-          "secrets/court_api_token in the state folder)")
+    print(f"  export AIRFLOW_CONN_COURT_API=http://:<token>@{args.host}:{server.server_address[1]}  (the token: "
+          "CREDIT_WAREHOUSE_COURT_API_TOKEN here, or the file secrets/court_api_token in the state folder)")
     try:
         server.serve_forever()
     finally:

@@ -42,8 +42,16 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from credit_warehouse.identifiers import is_valid_resident_id, is_valid_uscc
 from credit_warehouse.publish import signing
 from credit_warehouse.settings import ConfigurationError
+from credit_warehouse.settings import secret as settings_secret
 
 log = logging.getLogger(__name__)
+
+SECRET_NAME = "national_api_secret"  # env CREDIT_WAREHOUSE_NATIONAL_API_SECRET, or generated
+
+
+def interface_secret() -> bytes:
+    """The interface's own copy of our signing key (the pipeline reads it from its national_api connection)."""
+    return settings_secret(SECRET_NAME).encode()
 
 ENV_FAULTS = "CREDIT_WAREHOUSE_NATIONAL_FAULTS"
 TIMESTAMP_WINDOW = 300  # seconds either side of the server clock
@@ -238,7 +246,7 @@ def _validate(action: str, record: dict) -> tuple[str, str] | None:
 
 def create_app(faults: Faults | None = None, secret: bytes | None = None, key_id: str | None = None) -> FastAPI:
     faults = faults or Faults.from_env()
-    keys = {key_id or signing.key_id(): secret if secret is not None else signing.api_secret()}
+    keys = {key_id or signing.DEFAULT_KEY_ID: secret if secret is not None else interface_secret()}
     store = NationalStore(faults)
     app = FastAPI(title="Reference national credit interface", docs_url=None, redoc_url=None)
     app.state.store = store

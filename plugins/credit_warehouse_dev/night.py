@@ -14,12 +14,15 @@ import sys
 import time
 from dataclasses import dataclass, field
 from datetime import date
+from urllib.parse import urlsplit
 
 import psycopg
 
+from credit_warehouse.connections import connection_uri
 from credit_warehouse.feeds.registry import load_registry
 from credit_warehouse.install import install
 from credit_warehouse.orchestration.airflow_env import airflow_env, migrate_metadata
+from credit_warehouse.publish.signing import DEFAULT_KEY_ID
 from credit_warehouse.settings import ConfigurationError, database_url, external_database_url, secret, state_dir
 from credit_warehouse.warehouse import embedded
 from credit_warehouse_dev.run_dags import RESULT_PREFIX
@@ -54,7 +57,7 @@ def night_dag_ids() -> list[str]:
 def stand_in_services(mail_folder):
     """The court API, the national interface and the SMTP sink, for the length of the night (or the stack)."""
     from credit_warehouse_dev.court_api import start_court_api
-    from credit_warehouse_dev.national_interface import start_national_interface
+    from credit_warehouse_dev.national_interface import interface_secret, start_national_interface
     from credit_warehouse_dev.smtp_sink import start_smtp_sink
 
     with contextlib.ExitStack() as stack:
@@ -64,14 +67,14 @@ def stand_in_services(mail_folder):
         stack.callback(stop_national)
         sink = start_smtp_sink(folder=mail_folder)
         stack.callback(sink.stop)
+        court, national = urlsplit(court_url), urlsplit(national_url)
         yield {
-            "env": {
-                "CREDIT_WAREHOUSE_COURT_API_URL": court_url,
-                "CREDIT_WAREHOUSE_COURT_API_TOKEN": secret("court_api_token"),
-                "CREDIT_WAREHOUSE_NATIONAL_API_URL": national_url,
-                "CREDIT_WAREHOUSE_NATIONAL_API_SECRET": secret("national_api_secret"),
+            "connections": {
+                "court_api": connection_uri("http", court.hostname, court.port, password=secret("court_api_token")),
+                "national_api": connection_uri("http", national.hostname, national.port, login=DEFAULT_KEY_ID,
+                                               password=interface_secret().decode()),
+                "smtp_alerts": connection_uri("smtp", "127.0.0.1", sink.port),
             },
-            "connections": {"smtp_alerts": f"smtp://127.0.0.1:{sink.port}"},
             "sink": sink,
         }
 
@@ -107,7 +110,6 @@ def run_night(day: date, generate_options: dict) -> NightResult:
     generate_night(day, **generate_options)
     with stand_in_services(state_dir() / "mail" / day.isoformat()) as services:
         env = airflow_env(extra_connections=services["connections"])
-        env.update(services["env"])
         migrate_metadata(env)
         print(f"night of {day}: running {len(night_dag_ids())} DAGs through Airflow (log: {log_path})", flush=True)
         runs = run_dags(day, night_dag_ids(), env, log_path)

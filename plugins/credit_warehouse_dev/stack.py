@@ -23,8 +23,9 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from credit_warehouse.connections import env_name
 from credit_warehouse.orchestration.airflow_env import airflow_env, airflow_home, local_stack_file, migrate_metadata
-from credit_warehouse.settings import AIRFLOW_DB, ConfigurationError, database_url, state_dir
+from credit_warehouse.settings import AIRFLOW_DB, ConfigurationError, database_url, state_dir, warehouse_db
 from credit_warehouse_dev.night import prepare_warehouse
 
 CELERY_WORKERS = 2
@@ -134,9 +135,11 @@ def up(celery: bool = False, port: int = 8080) -> StackInfo:
     mail_folder = state_dir() / "mail" / "stack"
     services = _stand_ins(mail_folder)
     api_url = f"http://127.0.0.1:{port}"
+    connections = {**services["connections"],
+                   # for SQL in the UI and analysts' DAGs: the warehouse as the analyst role (marts and analytics)
+                   "credit_warehouse": database_url(warehouse_db(), role="analyst")}
     settings = {
-        **services["env"],
-        **{f"AIRFLOW_CONN_{conn_id.upper()}": uri for conn_id, uri in services["connections"].items()},
+        **{env_name(conn_id): uri for conn_id, uri in connections.items()},
         "AIRFLOW__API__BASE_URL": api_url,
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{api_url}/execution/",
         "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor" if celery else "LocalExecutor",

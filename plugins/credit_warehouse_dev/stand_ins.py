@@ -20,7 +20,7 @@ def main(info: Path, mail_folder: Path) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with stand_in_services(mail_folder) as services:
         partial = info.with_suffix(".part")
-        partial.write_text(json.dumps({"env": services["env"], "connections": services["connections"]}))
+        partial.write_text(json.dumps({"connections": services["connections"]}))
         partial.replace(info)  # whole or not at all: the stack reads it as soon as it exists
         stop.wait()
     return 0

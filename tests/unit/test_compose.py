@@ -18,8 +18,7 @@ AIRFLOW_SERVICES = [name for name in SERVICES if name.startswith("airflow-")]
 REQUIRED = {
     "CREDIT_WAREHOUSE_HOME", "CREDIT_WAREHOUSE_STATE", "CREDIT_WAREHOUSE_DB_URL", "CREDIT_WAREHOUSE_DB_NAME",
     "CREDIT_WAREHOUSE_LANDING", "CREDIT_WAREHOUSE_PERSON_KEY_SECRET", "CREDIT_WAREHOUSE_VAULT_KEY",
-    "CREDIT_WAREHOUSE_COURT_API_URL", "CREDIT_WAREHOUSE_COURT_API_TOKEN",
-    "CREDIT_WAREHOUSE_NATIONAL_API_URL", "CREDIT_WAREHOUSE_NATIONAL_API_SECRET",
+    "AIRFLOW_CONN_COURT_API", "AIRFLOW_CONN_NATIONAL_API", "AIRFLOW_CONN_SMTP_ALERTS",
 } | {f"CREDIT_WAREHOUSE_{role.upper()}_PASSWORD" for role in ROLES}
 
 
@@ -29,7 +28,7 @@ def _env(service: str) -> dict:
 
 def _variables_the_code_reads() -> set[str]:
     found = set()
-    for path in (PROJECT_ROOT / "plugins" / "credit_warehouse").rglob("*.py"):  # the product, not the stand-ins
+    for path in (PROJECT_ROOT / "plugins").rglob("*.py"):  # the product and the stand-ins compose also runs
         found |= set(re.findall(r"\b(CREDIT_WAREHOUSE_[A-Z_]+[A-Z])\b", path.read_text()))
     return found | REQUIRED
 

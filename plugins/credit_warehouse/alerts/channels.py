@@ -17,14 +17,14 @@ CREDIT_WAREHOUSE_WECOM_WEBHOOK_URL__DEPT_PENALTY). A feed's registry entry says 
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
-from urllib.parse import parse_qs, unquote, urlsplit
 
+from credit_warehouse.connections import env_name, get_connection
 from credit_warehouse.settings import ConfigurationError
 
-SMTP_CONN_ENV = "AIRFLOW_CONN_SMTP_ALERTS"
+SMTP_CONNECTION = "smtp_alerts"
+SMTP_CONN_ENV = env_name(SMTP_CONNECTION)
 WEBHOOK_KINDS = ("slack", "dingtalk", "wecom")
 DEFAULT_SENDER = "credit-warehouse@localhost"
 
@@ -58,39 +58,24 @@ def _flag(value, default: bool = False) -> bool:
 
 
 def smtp_settings() -> SmtpSettings:
-    """The SMTP server of Airflow connection ``smtp_alerts``, read from its environment variable."""
-    raw = os.environ.get(SMTP_CONN_ENV, "").strip()
-    if not raw:
-        raise ConfigurationError(
-            f"{SMTP_CONN_ENV} is not set; set it to the SMTP server for alerts, e.g. smtp://127.0.0.1:8025."
-        )
-    if raw.startswith("{"):
-        try:
-            conn = json.loads(raw)
-        except json.JSONDecodeError:
-            raise ConfigurationError(f"{SMTP_CONN_ENV} is neither a URI nor valid JSON.") from None
-        extra = conn.get("extra") or {}
-        if isinstance(extra, str):
-            extra = json.loads(extra or "{}")
-        host, port = conn.get("host"), conn.get("port") or 25
-        login, password = conn.get("login"), conn.get("password")
-    else:
-        parts = urlsplit(raw)
-        if parts.scheme not in {"smtp", "smtps", "email"}:
-            raise ConfigurationError(f"{SMTP_CONN_ENV} must be an smtp:// URI (got scheme {parts.scheme!r}).")
-        extra = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        host, port = parts.hostname, parts.port or (465 if parts.scheme == "smtps" else 25)
-        login = unquote(parts.username) if parts.username else None
-        password = unquote(parts.password) if parts.password else None
-        if parts.scheme == "smtps":
-            extra.setdefault("ssl", "true")
-    if not host:
+    """The SMTP server of Airflow connection ``smtp_alerts`` (an smtp:// or smtps:// URI, or the JSON form)."""
+    try:
+        conn = get_connection(SMTP_CONNECTION)
+    except ConfigurationError:
+        raise ConfigurationError(f"{SMTP_CONN_ENV} is not set; set it to the SMTP server for alerts, "
+                                 "e.g. smtp://127.0.0.1:8025.") from None
+    if conn.conn_type not in {"smtp", "smtps", "email"}:
+        raise ConfigurationError(f"{SMTP_CONN_ENV} must be an smtp:// URI (got scheme {conn.conn_type!r}).")
+    extra = dict(conn.extra)
+    if conn.conn_type == "smtps":
+        extra.setdefault("ssl", "true")
+    if not conn.host:
         raise ConfigurationError(f"{SMTP_CONN_ENV} names no SMTP host.")
     return SmtpSettings(
-        host=host,
-        port=int(port),
-        login=login,
-        password=password,
+        host=conn.host,
+        port=int(conn.port or (465 if conn.conn_type == "smtps" else 25)),
+        login=conn.login,
+        password=conn.password,
         sender=extra.get("from_email") or extra.get("from") or DEFAULT_SENDER,
         # plain SMTP unless asked: extra starttls/ssl, or Airflow's disable_tls/disable_ssl set to false
         starttls=_flag(extra.get("starttls")) or ("disable_tls" in extra and not _flag(extra["disable_tls"])),

@@ -17,12 +17,12 @@ from datetime import date
 
 import httpx
 
+from credit_warehouse.connections import env_name, get_connection
 from credit_warehouse.feeds.errors import FeedInputError, SourceUnavailable
 from credit_warehouse.feeds.registry import Feed
 from credit_warehouse.settings import ConfigurationError
 
-ENV_URL = "CREDIT_WAREHOUSE_COURT_API_URL"
-ENV_TOKEN = "CREDIT_WAREHOUSE_COURT_API_TOKEN"
+CONNECTION = "court_api"  # Airflow connection: the API's base URL, the bearer token as its password
 ENV_ATTEMPTS = "CREDIT_WAREHOUSE_HTTP_ATTEMPTS"
 ENV_BACKOFF = "CREDIT_WAREHOUSE_HTTP_BACKOFF_SECONDS"
 ENV_TIMEOUT = "CREDIT_WAREHOUSE_HTTP_TIMEOUT_SECONDS"
@@ -65,13 +65,10 @@ class _Transient(Exception):
 
 
 def api_settings() -> tuple[str, str]:
-    url = os.environ.get(ENV_URL, "").strip().rstrip("/")
-    token = os.environ.get(ENV_TOKEN, "").strip()
-    if not url:
-        raise ConfigurationError(f"{ENV_URL} is not set; point it at the court API (e.g. http://127.0.0.1:8765).")
-    if not token:
-        raise ConfigurationError(f"{ENV_TOKEN} is not set; the court API needs a bearer token.")
-    return url, token
+    connection = get_connection(CONNECTION)
+    if not connection.password:
+        raise ConfigurationError(f"{env_name(CONNECTION)} has no password; the court API needs its bearer token there.")
+    return connection.base_url, connection.password
 
 
 def pull_identity(feed: Feed, logical_date: date) -> str:
@@ -120,7 +117,8 @@ def _try_page(client: httpx.Client, feed: Feed, number: int, params: dict, where
         with client.stream("GET", f"/api/v1/{feed.source.endpoint}", params=params) as response:
             if response.status_code in (401, 403):
                 raise FeedInputError(
-                    f"{where}: the court API refused the token (HTTP {response.status_code}); check {ENV_TOKEN}."
+                    f"{where}: the court API refused the token (HTTP {response.status_code}); check the password of "
+                    f"{env_name(CONNECTION)}."
                 )
             if response.status_code == 429 or response.status_code >= 500:
                 raise _Transient(f"the API answered HTTP {response.status_code}")

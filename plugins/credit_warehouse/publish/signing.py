@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import time
 import uuid
 
-from credit_warehouse.settings import ConfigurationError, secret
+from credit_warehouse.connections import env_name, get_connection
+from credit_warehouse.settings import ConfigurationError
 
-ENV_URL = "CREDIT_WAREHOUSE_NATIONAL_API_URL"
-ENV_KEY_ID = "CREDIT_WAREHOUSE_NATIONAL_API_KEY_ID"
-SECRET_NAME = "national_api_secret"  # env CREDIT_WAREHOUSE_NATIONAL_API_SECRET
+# Airflow connection: the interface's base URL, our key id as login, the HMAC signing key as password
+CONNECTION = "national_api"
 DEFAULT_KEY_ID = "credit-warehouse"
 
 HEADER_TIMESTAMP = "X-Timestamp"
@@ -27,21 +26,18 @@ HEADER_IDEMPOTENCY_KEY = "Idempotency-Key"
 
 
 def api_secret() -> bytes:
-    return secret(SECRET_NAME).encode()
+    connection = get_connection(CONNECTION)
+    if not connection.password:
+        raise ConfigurationError(f"{env_name(CONNECTION)} has no password; the signing key goes there.")
+    return connection.password.encode()
 
 
 def key_id() -> str:
-    return os.environ.get(ENV_KEY_ID) or DEFAULT_KEY_ID
+    return get_connection(CONNECTION).login or DEFAULT_KEY_ID
 
 
 def api_url() -> str:
-    url = os.environ.get(ENV_URL, "").strip().rstrip("/")
-    if not url.startswith(("http://", "https://")):
-        raise ConfigurationError(
-            f"{ENV_URL} is not set to an http(s) URL; set it to the national interface's base URL "
-            "(for a local run: the URL printed by `credit-warehouse serve-national`)."
-        )
-    return url
+    return get_connection(CONNECTION).base_url
 
 
 def body_sha256(body: bytes) -> str:

@@ -116,8 +116,7 @@ def test_the_http_extractor_reads_every_item_through_a_failing_page(store, monke
 
     url, stop = start_court_api(port=0, token=TOKEN, store=store, faults="fail_once:2,malformed_once:4")
     try:
-        monkeypatch.setenv("CREDIT_WAREHOUSE_COURT_API_URL", url)
-        monkeypatch.setenv("CREDIT_WAREHOUSE_COURT_API_TOKEN", TOKEN)
+        monkeypatch.setenv("AIRFLOW_CONN_COURT_API", url.replace("http://", f"http://:{TOKEN}@"))
         pages = list(iter_pages(get_feed("court_dishonest_debtor"), NIGHT,
                                 policy=RetryPolicy(attempts=3, backoff_seconds=0.01, timeout_seconds=10)))
     finally:

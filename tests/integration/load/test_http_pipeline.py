@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import threading
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from credit_warehouse.connections import connection_uri
 from credit_warehouse.feeds import http
 from credit_warehouse.load.pipeline import extract_and_load
 
@@ -75,8 +77,8 @@ def court_api(monkeypatch, warehouse_db):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    monkeypatch.setenv(http.ENV_URL, f"http://127.0.0.1:{server.server_address[1]}")
-    monkeypatch.setenv(http.ENV_TOKEN, TOKEN)
+    monkeypatch.setenv("AIRFLOW_CONN_COURT_API",
+                       connection_uri("http", "127.0.0.1", server.server_address[1], password=TOKEN))
     monkeypatch.setenv(http.ENV_BACKOFF, "0.01")
     monkeypatch.setenv(http.ENV_ATTEMPTS, "3")
     yield api
@@ -140,17 +142,19 @@ def test_malformed_page_fails_then_the_rerun_resumes_at_that_page(court_api, sma
 
 
 def test_bad_token_and_missing_configuration(court_api, monkeypatch, superuser_conn):
-    monkeypatch.setenv(http.ENV_TOKEN, "wrong")
+    port = int(os.environ["AIRFLOW_CONN_COURT_API"].rsplit(":", 1)[1])
+    monkeypatch.setenv("AIRFLOW_CONN_COURT_API", connection_uri("http", "127.0.0.1", port, password="wrong"))
     [outcome] = extract_and_load("court_consumption_restriction", date(2024, 5, 8))
     assert outcome.status == "failed"
     assert outcome.message == ("feed court_consumption_restriction, page 1 of court/consumption-restrictions for "
-                               "2024-05-08: the court API refused the token (HTTP 401); check "
-                               "CREDIT_WAREHOUSE_COURT_API_TOKEN.")
+                               "2024-05-08: the court API refused the token (HTTP 401); check the password of "
+                               "AIRFLOW_CONN_COURT_API.")
     assert len(court_api.requests) == 1  # a refused token is not retried
 
-    monkeypatch.delenv(http.ENV_URL)
+    monkeypatch.delenv("AIRFLOW_CONN_COURT_API")
     [outcome] = extract_and_load("court_consumption_restriction", date(2024, 5, 8))
-    assert outcome.status == "failed" and "CREDIT_WAREHOUSE_COURT_API_URL is not set" in outcome.message
+    assert outcome.status == "failed"
+    assert "the Airflow connection court_api is not set; set AIRFLOW_CONN_COURT_API" in outcome.message
 
 
 def test_unknown_key_in_an_item_names_page_and_item(court_api, small_pages, monkeypatch):

@@ -18,10 +18,9 @@ from psycopg import sql
 
 from credit_warehouse import settings
 from credit_warehouse.identifiers import make_resident_id, make_uscc, mask_resident_id
-from credit_warehouse.publish import signing
 from credit_warehouse.publish.breaker import CircuitBreaker
 from credit_warehouse.publish.client import ClientSettings, NationalClient
-from credit_warehouse_dev.national_interface import Faults, start_national_interface
+from credit_warehouse_dev.national_interface import Faults, interface_secret, start_national_interface
 
 STAND_IN_SQL = """
 create table if not exists publish.publish_national_record (
@@ -163,7 +162,7 @@ def national():
 
 
 def client_settings(url: str, **overrides) -> ClientSettings:
-    values = {"base_url": url, "secret": signing.api_secret(), "batch_size": 20, "timeout": 0.5,
+    values = {"base_url": url, "secret": interface_secret(), "batch_size": 20, "timeout": 0.5,
               "max_attempts": 6, "backoff_base": 0.02, "backoff_max": 0.2, "breaker_threshold": 20,
               "breaker_reset": 0.5}
     values.update(overrides)

@@ -12,12 +12,13 @@ import httpx
 from credit_warehouse.publish import signing
 from credit_warehouse.publish.outbox import stage_outbox
 from credit_warehouse.publish.push import push_pending
+from credit_warehouse_dev.national_interface import interface_secret
 
 NIGHT = date(2026, 11, 20)  # the delivery date the staging night is for
 
 
 def _signed(path: str, body: bytes, secret: bytes, **override) -> dict[str, str]:
-    headers = signing.signed_headers(secret, signing.key_id(), "POST", path, body)
+    headers = signing.signed_headers(secret, signing.DEFAULT_KEY_ID, "POST", path, body)
     headers[signing.HEADER_IDEMPOTENCY_KEY] = "request-1"
     headers["Content-Type"] = "application/json"
     headers.update(override)
@@ -32,7 +33,7 @@ def _body(kit, number: int) -> bytes:
 
 def test_bad_signature_replay_and_stale_requests_are_refused_and_logged(national, kit, caplog):
     url, _ = national
-    secret = signing.api_secret()
+    secret = interface_secret()
     body = _body(kit, 1)
     caplog.set_level(logging.WARNING, logger="credit_warehouse_dev.national_interface")
     with httpx.Client(base_url=url) as http:

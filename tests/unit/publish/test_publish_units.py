@@ -74,16 +74,19 @@ def test_backoff_is_exponential_with_full_jitter_and_capped():
         client.close()
 
 
-def test_client_settings_come_from_the_environment(monkeypatch):
-    monkeypatch.delenv(signing.ENV_URL, raising=False)
-    with pytest.raises(ConfigurationError, match="CREDIT_WAREHOUSE_NATIONAL_API_URL"):
+def test_client_settings_come_from_the_national_api_connection(monkeypatch):
+    monkeypatch.delenv("AIRFLOW_CONN_NATIONAL_API", raising=False)
+    with pytest.raises(ConfigurationError, match="AIRFLOW_CONN_NATIONAL_API"):
         ClientSettings.from_env()
-    monkeypatch.setenv(signing.ENV_URL, "http://127.0.0.1:8765/")
-    monkeypatch.setenv("CREDIT_WAREHOUSE_NATIONAL_API_SECRET", "from-env")
+    monkeypatch.setenv("AIRFLOW_CONN_NATIONAL_API", "http://city-key:from%2Fenv@127.0.0.1:8765/")
     monkeypatch.setenv("CREDIT_WAREHOUSE_PUBLISH_BATCH_SIZE", "50")
     settings = ClientSettings.from_env()
-    assert (settings.base_url, settings.secret, settings.batch_size) == ("http://127.0.0.1:8765", b"from-env", 50)
-    assert "from-env" not in repr(settings)
+    assert (settings.base_url, settings.secret, settings.batch_size) == ("http://127.0.0.1:8765", b"from/env", 50)
+    assert signing.key_id() == "city-key"
+    assert "from/env" not in repr(settings)
+    monkeypatch.setenv("AIRFLOW_CONN_NATIONAL_API",
+                       '{"conn_type": "https", "host": "api.credit.example", "login": "k", "password": "p"}')
+    assert ClientSettings.from_env().base_url == "https://api.credit.example"
     monkeypatch.setenv("CREDIT_WAREHOUSE_PUBLISH_TIMEOUT", "soon")
     with pytest.raises(ConfigurationError, match="CREDIT_WAREHOUSE_PUBLISH_TIMEOUT"):
         ClientSettings.from_env()
