@@ -2,8 +2,9 @@
 
 In order:
 1. the run's ``delivery_date`` param (a manual trigger that names it, and ``./cw night``);
-2. the delivery dates the triggering Asset events carry in their extra (the build after the feeds,
-   publishing after the build): the latest of them;
+2. the delivery date the newest triggering Asset event carries in its extra (the build after the feeds,
+   publishing after the build): the newest, because a run also receives every older event of its Assets
+   since its previous run (those `./cw night` left, for one);
 3. the run's data interval: every timetable of the pipeline is a cron data interval ending at a
    deadline, and D is the day before the interval ends (a feed run at 02:00 on D+1, the monthly run at
    04:00 on the 1st for the month's last day, the 05:30 build of D+1, a backfill of D, a manual
@@ -29,15 +30,17 @@ def _get(context, name: str):
 
 
 def asset_event_dates(context) -> list[date]:
-    """The delivery dates named by the Asset events that triggered this run (none for other runs)."""
+    """The delivery dates named by the Asset events that triggered this run, oldest event first (none for
+    other runs)."""
     events = _get(context, "triggering_asset_events") or {}
-    dates = set()
+    dated = []
     for asset_events in events.values():
         for event in asset_events:
             value = (getattr(event, "extra", None) or {}).get(EXTRA_KEY)
             if value:
-                dates.add(date.fromisoformat(str(value)))
-    return sorted(dates)
+                dated.append((getattr(event, "timestamp", None) or datetime.min.replace(tzinfo=PLATFORM_TZ),
+                              date.fromisoformat(str(value))))
+    return [day for _, day in sorted(dated, key=lambda pair: pair[0])]
 
 
 def default_delivery_date(now: datetime | None = None) -> date:

@@ -30,19 +30,25 @@ def test_a_scheduled_or_backfilled_run_works_on_the_day_before_its_interval_ends
 
 def test_the_param_wins_over_everything():
     end = pendulum.datetime(2026, 11, 23, 18, 0, tz="UTC")
-    events = {"raw_dept_penalty": [SimpleNamespace(extra={"delivery_date": "2026-11-19"})]}
+    events = {"raw_dept_penalty": [_event("2026-11-19", 1)]}
     context = _context(params={"delivery_date": "2026-11-02"}, data_interval_end=end, triggering_asset_events=events)
     assert delivery_date(context) == date(2026, 11, 2)
 
 
-def test_an_asset_triggered_run_takes_the_latest_date_its_events_carry():
+def _event(day: str | None, minute: int) -> SimpleNamespace:
+    return SimpleNamespace(extra={"delivery_date": day} if day else {},
+                           timestamp=pendulum.datetime(2026, 11, 23, 9, minute, tz="UTC"))
+
+
+def test_an_asset_triggered_run_takes_the_date_of_its_newest_event():
+    # an older event of a later night (left by `./cw night`) arrives with the run: the newest event decides
     events = {
-        "raw_dept_penalty": [SimpleNamespace(extra={"delivery_date": "2026-11-19"})],
-        "raw_utility_gas": [SimpleNamespace(extra={"delivery_date": "2026-11-20"}), SimpleNamespace(extra={})],
+        "raw_dept_penalty": [_event("2026-11-20", 1), _event("2026-11-18", 9)],
+        "raw_utility_gas": [_event("2026-11-19", 5), _event(None, 10)],
     }
     asset_run_interval_end = pendulum.datetime(2026, 11, 23, 9, 0, tz="UTC")  # the events' own timestamps
     context = _context(triggering_asset_events=events, data_interval_end=asset_run_interval_end)
-    assert delivery_date(context) == date(2026, 11, 20)
+    assert delivery_date(context) == date(2026, 11, 18)
 
 
 def test_run_type_reads_the_dag_run():
