@@ -25,21 +25,27 @@ DAY = date(2024, 1, 2)
 
 
 def write_penalty_csv(path: Path, rows: int) -> None:
+    """Rows of the current national format, every registry column in its order (empty where optional)."""
     from credit_warehouse.feeds.registry import get_feed
 
     feed = get_feed("dept_penalty")
     header = ",".join(c.label for c in feed.columns)
+    fixed = {
+        "subject_category": "法人及非法人组织", "legal_rep_name": "张三", "violation_type": "虚假宣传",
+        "violation_facts": "经查，当事人在其网店发布虚假广告，违反《广告法》第二十八条",
+        "legal_basis": "《中华人民共和国广告法》第五十五条", "penalty_categories": '"01,02"',
+        "penalty_content": "警告，罚款人民币2000元", "fine_amount_10k_yuan": "0.2", "confiscated_amount_10k_yuan": "0",
+        "decision_date": DAY.isoformat(), "valid_until": "2025-01-02", "publicity_until": "2024-07-02",
+        "severity": "一般", "authority": "合肥市市场监督管理局", "authority_uscc": "11340100MB1234567X",
+        "source_unit": "合肥市市场监督管理局", "source_unit_uscc": "11340100MB1234567X", "status": "1",
+        "division_code": "340100",
+    }
     with path.open("w", encoding="gb18030", newline="") as out:
         out.write(header + "\r\n")
         for i in range(rows):
-            values = [
-                f"合肥市示例商贸有限公司{i}", "法人及非法人组织", f"91340100MA2N{i % 1000000:06d}", "", "", "", "", "",
-                "张三", "身份证", "", "", "", f"合市监罚〔2024〕{i}号", "虚假宣传", "经查，当事人在其网店发布虚假广告，"
-                "违反《广告法》第二十八条", "《中华人民共和国广告法》第五十五条", "01,02", "警告，罚款人民币2000元",
-                "0.2", "0", "", "2024-01-02", "2025-01-02", "2024-07-02", "一般", "合肥市市场监督管理局",
-                "11340100MB1234567X", "合肥市市场监督管理局", "11340100MB1234567X",
-            ]
-            out.write(",".join(f'"{v}"' if "," in v else v for v in values) + "\r\n")
+            varying = {"subject_name": f"合肥市示例商贸有限公司{i}", "uscc": f"91340100MA2N{i % 1000000:06d}",
+                       "decision_doc_no": f"合市监罚〔2024〕{i}号"}
+            out.write(",".join(varying.get(c.name, fixed.get(c.name, "")) for c in feed.columns) + "\r\n")
 
 
 def child(rows: int, landing: Path) -> dict:
@@ -84,11 +90,15 @@ def main(argv: list[str]) -> int:
     sizes = [int(a) for a in argv] or [10_000, 100_000, 500_000]
     import psycopg
 
-    from credit_warehouse.settings import server_url
-    from credit_warehouse.warehouse.bootstrap import bootstrap
+    from credit_warehouse.install import install
+    from credit_warehouse.settings import ENV_DB_NAME, external_database_url, server_url
+    from credit_warehouse.warehouse import embedded
 
-    bootstrap(BENCH_DB)
-    env = {**os.environ, "CREDIT_WAREHOUSE_DB_NAME": BENCH_DB}
+    if not external_database_url():
+        embedded.start()
+    os.environ[ENV_DB_NAME] = BENCH_DB  # every component reads the warehouse's name from here
+    install(reference_data=False)  # the schemas and the raw table the loader writes to
+    env = dict(os.environ)
     print(f"{'rows':>10} {'MB':>8} {'pipeline s':>10} {'rows/s':>10} {'peak RSS MB':>12} "
           f"{'raw-bytes COPY rows/s':>22}")
     try:

@@ -105,7 +105,7 @@ def main() -> None:
         embedded.start()
     database = f"cw_bench_{uuid.uuid4().hex[:8]}"
     os.environ[settings.ENV_DB_NAME] = database
-    bootstrap.bootstrap(database)
+    bootstrap.bootstrap()  # the database named by the environment variable just set
     superuser_url = settings.database_url(database)
     try:
         with psycopg.connect(superuser_url, autocommit=True) as conn:

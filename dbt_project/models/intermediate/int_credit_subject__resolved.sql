@@ -24,6 +24,16 @@ ranked_names as (
     from records
     where subject_name is not null
     group by subject_key, subject_name
+),
+
+-- the name a subject was last reported under (then the most reported, then the first alphabetically):
+-- one sorted pass, where a correlated subquery per subject grew with the square of the rows
+primary_names as (
+    select distinct on (subject_key)
+        subject_key,
+        subject_name as primary_name
+    from ranked_names
+    order by subject_key asc, last_reported_on desc, times_reported desc, subject_name asc
 )
 
 select
@@ -37,13 +47,7 @@ select
     case when util.uscc_is_valid(records.subject_key) then substr(records.subject_key, 9, 9) end as org_code,
     bool_or(records.resolved_by = 'person_key') as is_natural_person,
     max(records.id_no_masked) filter (where records.resolved_by = 'person_key') as id_no_masked,
-    (
-        select ranked_names.subject_name
-        from ranked_names
-        where ranked_names.subject_key = records.subject_key
-        order by ranked_names.last_reported_on desc, ranked_names.times_reported desc, ranked_names.subject_name asc
-        limit 1
-    ) as primary_name,
+    primary_names.primary_name,
     array_agg(distinct records.subject_name order by records.subject_name) filter (
         where records.subject_name is not null
     ) as names_seen,
@@ -51,4 +55,5 @@ select
     min(records.first_reported_on) as first_seen_on,
     max(records.last_reported_on) as last_seen_on
 from records
-group by records.subject_key
+left join primary_names on records.subject_key = primary_names.subject_key
+group by records.subject_key, primary_names.primary_name

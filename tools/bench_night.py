@@ -1,0 +1,241 @@
+"""A night at scale, stage by stage, in one run: where the time and the memory go.
+
+Usage: .venv/bin/python tools/bench_night.py --rows N [--json PATH]
+
+Generates a night of N rows per feed in a state folder of its own (its own embedded server, landing
+folder, court store and utility billing database, removed at the end) and times, each in a child
+process so that its peak RSS is its own:
+
+    copy      bare COPY of an N-row GB18030 penalty file (tools/bench_load.py) into a scratch table: the limit
+    loader    the loader (extract_and_load) on the same file
+    load      every feed of the night through the loader, then every loaded batch through its quality gate
+    dbt_full  `dbt build --full-refresh` as of the night
+    dbt_incr  a second night of 1% new rows per feed, loaded, gated, then `dbt build` (incremental)
+    publish   staging the outbox and pushing it to the local reference interface, two pushers
+
+and prints a table; with --json it writes rows_per_feed, bare_copy_rows_per_s, load_rows_per_s,
+load_seconds, gate_seconds, dbt_full_seconds, dbt_incremental_seconds, publish_records_per_s,
+peak_rss_mb, night_seconds. PostgreSQL's own memory is not in the RSS figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+NIGHT = date(2026, 11, 18)
+FILE_DAY = date(2026, 11, 17)  # the delivery of one N-row penalty file that COPY and the loader both read
+STAGES = ("copy", "loader", "load", "dbt_full", "dbt_incr", "publish")
+
+
+def _penalty_file() -> Path:
+    from credit_warehouse.feeds.files import landing_folder
+    from credit_warehouse.feeds.registry import get_feed
+
+    return landing_folder(get_feed("dept_penalty"), FILE_DAY) / "penalty.csv"
+
+
+def _load_and_gate(day: date) -> dict:
+    from credit_warehouse.feeds.registry import load_registry
+    from credit_warehouse.load.pipeline import extract_and_load
+    from credit_warehouse.quality.gate import gate_batch
+
+    loaded, load_seconds, rows = [], 0.0, 0
+    for feed in load_registry().feeds:
+        started = time.perf_counter()
+        outcomes = extract_and_load(feed, day)
+        load_seconds += time.perf_counter() - started
+        loaded += [(feed, o.batch_id) for o in outcomes if o.status == "loaded" and o.batch_id is not None]
+        rows += sum(o.rows_received for o in outcomes if o.status == "loaded")
+    started = time.perf_counter()
+    for feed, batch_id in loaded:
+        gate_batch(feed, batch_id, alert=False)
+    return {"load_seconds": load_seconds, "gate_seconds": time.perf_counter() - started, "rows": rows,
+            "batches": len(loaded)}
+
+
+def _stage(name: str) -> dict:
+    """One stage, run in this (child) process; returns its figures."""
+    import psycopg
+
+    from credit_warehouse.settings import database_url
+
+    if name == "loader":
+        from credit_warehouse.load.pipeline import extract_and_load
+
+        started = time.perf_counter()
+        [outcome] = extract_and_load("dept_penalty", FILE_DAY)
+        seconds = time.perf_counter() - started
+        assert outcome.status == "loaded", outcome.message
+        return {"rows": outcome.rows_received, "seconds": seconds}
+    if name == "copy":
+        path = _penalty_file()
+        with path.open("rb") as handle:
+            header = handle.readline()
+        columns = len(header.decode("gb18030", errors="replace").split(","))
+        names = ", ".join(f"c{i}" for i in range(columns))
+        with psycopg.connect(database_url(role="loader")) as conn:
+            conn.execute(f"create temporary table bench_copy ({', '.join(f'c{i} text' for i in range(columns))})")
+            started = time.perf_counter()
+            with conn.cursor() as cursor, cursor.copy(
+                f"copy bench_copy ({names}) from stdin (format csv, header true, encoding 'GB18030')"  # noqa: S608
+            ) as copy, path.open("rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    copy.write(chunk)
+            seconds = time.perf_counter() - started
+            rows = conn.execute("select count(*) from bench_copy").fetchone()[0]
+        return {"rows": rows, "seconds": seconds}
+    if name == "load":
+        return _load_and_gate(NIGHT)
+    if name in ("dbt_full", "dbt_incr"):
+        from credit_warehouse.transform.dbt import run_dbt
+
+        day = NIGHT if name == "dbt_full" else NIGHT + timedelta(days=1)
+        extra = ["--full-refresh"] if name == "dbt_full" else []
+        figures = {} if name == "dbt_full" else _load_and_gate(day)
+        started = time.perf_counter()
+        run_dbt(["build", *extra, "--vars", json.dumps({"as_of_date": day.isoformat()})])
+        return {**figures, "seconds": time.perf_counter() - started}
+    if name == "publish":
+        from credit_warehouse.connections import connection_uri
+        from credit_warehouse.publish.outbox import stage_outbox
+        from credit_warehouse.publish.push import push_pending
+        from credit_warehouse.publish.signing import DEFAULT_KEY_ID
+        from credit_warehouse_dev.national_interface import interface_secret, start_national_interface
+
+        started = time.perf_counter()
+        released = stage_outbox(NIGHT + timedelta(days=1))
+        staging = time.perf_counter() - started
+        url, stop = start_national_interface(port=0)
+        host, port = url.split("://", 1)[1].split(":")
+        os.environ["AIRFLOW_CONN_NATIONAL_API"] = connection_uri("http", host, int(port), login=DEFAULT_KEY_ID,
+                                                                 password=interface_secret().decode())
+        try:
+            started = time.perf_counter()
+            pushers = [threading.Thread(target=push_pending) for _ in range(2)]
+            for pusher in pushers:
+                pusher.start()
+            for pusher in pushers:
+                pusher.join()
+            seconds = time.perf_counter() - started
+        finally:
+            stop()
+        return {"records": released, "seconds": seconds, "staging_seconds": staging}
+    raise SystemExit(f"unknown stage {name}")
+
+
+def _run_stage(name: str, env: dict) -> dict:
+    result = subprocess.run([sys.executable, __file__, "--stage", name], env=env, capture_output=True, text=True,
+                            check=False)
+    if result.returncode:
+        raise SystemExit(f"stage {name} failed:\n{result.stderr[-3000:]}")
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def _prepare(rows: int, env: dict) -> None:
+    """The state folder's server, warehouse and both nights' deliveries."""
+    code = (
+        "from datetime import timedelta; from credit_warehouse.install import install; "
+        "from credit_warehouse.warehouse import embedded; "
+        "from credit_warehouse_dev.generator.night import generate_night; import tools.bench_night as b; "
+        "from tools.bench_load import write_penalty_csv; "
+        f"embedded.start(); install(); generate_night(b.NIGHT, rows={rows}); "
+        f"generate_night(b.NIGHT + timedelta(days=1), rows=max(1, {rows} // 100)); "
+        f"b._penalty_file().parent.mkdir(parents=True); write_penalty_csv(b._penalty_file(), {rows})"
+    )
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=Path(__file__).resolve().parents[1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=None, help="rows per feed")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.stage:
+        figures = _stage(args.stage)
+        # dbt runs in a process of its own: the larger of this process and its children
+        figures["rss_mb"] = max(resource.getrusage(who).ru_maxrss for who in
+                                (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
+        print(json.dumps(figures))
+        return 0
+    if not args.rows:
+        parser.error("--rows is required")
+
+    from credit_warehouse.connections import connection_uri
+    from credit_warehouse.settings import secret
+    from credit_warehouse_dev.court_api import start_court_api
+
+    state = Path(tempfile.mkdtemp(prefix="cw_bench_night_"))
+    env = {**os.environ, "CREDIT_WAREHOUSE_STATE": str(state), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    os.environ["CREDIT_WAREHOUSE_STATE"] = str(state)
+    began = time.perf_counter()
+    figures: dict[str, dict] = {}
+    try:
+        _prepare(args.rows, env)
+        court_url, stop_court = start_court_api(port=0)
+        court = court_url.split("://", 1)[1].split(":")
+        env["AIRFLOW_CONN_COURT_API"] = connection_uri("http", court[0], int(court[1]),
+                                                       password=secret("court_api_token"))
+        try:
+            for stage in STAGES:
+                figures[stage] = _run_stage(stage, env)
+                print(f"  {stage:<9} done: {json.dumps(figures[stage])}", flush=True)
+        finally:
+            stop_court()
+    finally:
+        subprocess.run([sys.executable, "-m", "credit_warehouse.cli", "db", "stop"], env=env,
+                       capture_output=True, check=False)
+        shutil.rmtree(state, ignore_errors=True)
+
+    copy, loader, load = figures["copy"], figures["loader"], figures["load"]
+    summary = {
+        "rows_per_feed": args.rows,
+        "bare_copy_rows_per_s": round(copy["rows"] / copy["seconds"]),
+        "load_rows_per_s": round(loader["rows"] / loader["seconds"]),
+        "load_seconds": round(load["load_seconds"], 1),
+        "gate_seconds": round(load["gate_seconds"], 1),
+        "dbt_full_seconds": round(figures["dbt_full"]["seconds"], 1),
+        "dbt_incremental_seconds": round(figures["dbt_incr"]["seconds"], 1),
+        "publish_records_per_s": round(figures["publish"]["records"] / figures["publish"]["seconds"])
+        if figures["publish"]["seconds"] else 0,
+        "peak_rss_mb": round(max(f["rss_mb"] for f in figures.values())),
+        "night_seconds": round(time.perf_counter() - began, 1),
+    }
+    print(f"\nnight of {args.rows:,} rows per feed")
+    print(f"{'stage':<28} {'seconds':>9} {'rate':>16} {'peak RSS MB':>12}")
+    rows = [
+        ("bare COPY, penalty file", copy["seconds"], f"{summary['bare_copy_rows_per_s']:,} rows/s", copy["rss_mb"]),
+        ("loader, penalty file", loader["seconds"], f"{summary['load_rows_per_s']:,} rows/s", loader["rss_mb"]),
+        ("loader, all 12 feeds", load["load_seconds"], f"{load['rows']:,} rows", load["rss_mb"]),
+        ("gates, all batches", load["gate_seconds"], f"{load['batches']} batches", load["rss_mb"]),
+        ("dbt build --full-refresh", figures["dbt_full"]["seconds"], "", figures["dbt_full"]["rss_mb"]),
+        ("1% night: dbt build", figures["dbt_incr"]["seconds"], "", figures["dbt_incr"]["rss_mb"]),
+        ("publish (stage + push)", figures["publish"]["seconds"], f"{summary['publish_records_per_s']:,} rec/s",
+         figures["publish"]["rss_mb"]),
+    ]
+    for name, seconds, rate, rss in rows:
+        print(f"{name:<28} {seconds:>9.1f} {rate:>16} {rss:>12.0f}")
+    ratio = summary["load_rows_per_s"] / summary["bare_copy_rows_per_s"] if summary["bare_copy_rows_per_s"] else 0
+    print(f"loader / bare COPY: {ratio:.0%}; gate / load: "
+          f"{summary['gate_seconds'] / max(summary['load_seconds'], 0.001):.1f}x; incremental / full dbt: "
+          f"{summary['dbt_incremental_seconds'] / max(summary['dbt_full_seconds'], 0.001):.0%}; "
+          f"whole run {summary['night_seconds']:.0f} s")
+    if args.json:
+        args.json.write_text(json.dumps(summary, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
