@@ -1,8 +1,7 @@
 {#
-    No text, array or json column of the model carries a full resident-ID number: every run of 18
-    characters shaped like one (not inside a longer code or hash) is checked with
-    util.resident_id_is_valid, which a masked number never passes. Fails with one row per offending
-    column and its row count, never the number itself.
+    No text, array or json column of the model carries a full resident-ID number, as util.resident_ids_in
+    finds them (full-width, with spaces or hyphens, glued to letters; the twin of the Python detector that
+    masks logs and alerts). Fails with one row per offending column and its row count, never the number.
 #}
 {% test no_full_resident_id(model) %}
     {%- set scanned = [] -%}
@@ -20,11 +19,7 @@
                 '{{ column }}' as column_name,
                 count(*) as rows_with_full_id
             from {{ model }}
-            where exists (
-                select 1
-                from regexp_matches({{ adapter.quote(column) }}::text, '(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])', 'g') as found (id_no)
-                where util.resident_id_is_valid(upper(found.id_no[1]))
-            )
+            where exists (select 1 from util.resident_ids_in({{ adapter.quote(column) }}::text))
             having count(*) > 0
             {%- if not loop.last %}
                 union all

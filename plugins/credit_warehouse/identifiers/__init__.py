@@ -25,7 +25,16 @@ _FULL_WIDTH = str.maketrans({**{chr(ord(c) + 0xFEE0): c for c in _HALF_WIDTH}, "
 # GB 32100 registration authority -> the organisation types it registers (as util.uscc_is_valid)
 USCC_TYPES = {"1": "1239", "2": "19", "3": "123459", "4": "19", "5": "1239", "6": "129", "7": "129", "8": "19",
               "9": "123", "A": "19", "N": "1239", "Y": "1"}
-_RESIDENT_ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])([1-9]\d{5})(\d{8})(\d{3})([0-9Xx])(?![0-9A-Za-z])")
+# A resident-ID number as people write it in free text: full-width digits (folded first, one character for
+# one, so positions hold), one space or hyphen allowed between any two characters, letters glued on either
+# side (ID370802...); not inside a longer run of digits. The SQL twin is util.resident_ids_in; both are
+# tested on the same vectors (tests/unit/identifiers/test_resident_ids_in_text.py).
+_FOLD = str.maketrans("０１２３４５６７８９Ｘｘ－\u3000", "0123456789Xx- ")
+_ID_IN_TEXT = re.compile(r"(?<![0-9])[1-9](?:[ -]?[0-9]){16}[ -]?[0-9Xx](?![0-9])")
+# provinces (GB/T 2260) and the residence permits of Hong Kong, Macao and Taiwan residents (81, 82, 83)
+PROVINCES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82 83".split()
+)
 
 
 def normalize_code(value: str | None) -> str | None:
@@ -102,14 +111,27 @@ def mask_resident_id(id_no: str | None) -> str | None:
     return id_no[:6] + "*" * (len(id_no) - 10) + id_no[-4:]
 
 
+def resident_ids_in(text: str) -> list[tuple[int, int, str]]:
+    """Every resident-ID number written in the text: (start, end, the number as 18 characters, upper-cased).
+
+    A candidate counts when it passes the check character and the birth-date test, its holder is born by
+    today and its first two digits are a province: an all-digit code that merely passes the checksum is
+    left alone.
+    """
+    found = []
+    today = date.today().strftime("%Y%m%d")
+    for match in _ID_IN_TEXT.finditer(text.translate(_FOLD)):
+        number = match.group(0).replace(" ", "").replace("-", "").upper()
+        if is_valid_resident_id(number) and number[:2] in PROVINCES and number[6:14] <= today:
+            found.append((match.start(), match.end(), number))
+    return found
+
+
 def mask_personal_data(text: str) -> str:
-    """Masks every checksum-valid resident-ID number inside free text (log lines, alert bodies)."""
-
-    def _mask(match: re.Match) -> str:
-        candidate = match.group(0).upper()
-        return mask_resident_id(candidate) if is_valid_resident_id(candidate) else match.group(0)
-
-    return _RESIDENT_ID_PATTERN.sub(_mask, text)
+    """Masks every resident-ID number written inside free text (log lines, alert bodies, error texts)."""
+    for start, end, number in reversed(resident_ids_in(text)):
+        text = text[:start] + mask_resident_id(number) + text[end:]
+    return text
 
 
 def subject_hash(id_no: str, key: bytes) -> str:

@@ -18,8 +18,6 @@ from credit_warehouse.feeds.registry import Feed
 from credit_warehouse.quality.suites import IDENTIFIER_FORMS, Check, Rule, Suite
 from credit_warehouse.settings import ConfigurationError
 
-# an ID-shaped run of digits inside free text: keep first 6 and last 4, as mask_resident_id does
-_ID_IN_TEXT = sql.SQL(r"'([1-9][0-9]{{5}})[0-9]{{8}}([0-9]{{3}}[0-9Xx])'").format()
 _NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
 _FORM_NAMES = {
     "uscc": "a valid USCC (GB 32100 check character and embedded organisation code)",
@@ -73,7 +71,7 @@ class _Compiler:
         if column in self.suite.personal_columns:
             masked = "coalesce(util.vault_masked_id({0}), util.mask_resident_id(util.normalize_code({0})))"
             return sql.SQL(masked).format(ident)
-        return sql.SQL(r"left(regexp_replace({}, {}, '\1********\2', 'g'), 200)").format(ident, _ID_IN_TEXT)
+        return sql.SQL("left(util.mask_personal_data({}), 200)").format(ident)
 
     def add(self, name, column, condition, message, value=None, needs_key=False):
         self.checks.append((name, column, condition, value if value is not None else self.shown(column),
@@ -152,6 +150,14 @@ class _Compiler:
                                          for form in accept)
             condition = sql.SQL("{} and {} and not ({})").format(_present(column), _when(spec.get("when")), valid)
             self.add(name, column, condition, "is not " + " nor ".join(_FORM_NAMES[f] for f in accept))
+
+    def _no_resident_id_in_text(self, spec):
+        for column in spec["columns"]:
+            ident = sql.Identifier(column)
+            self.add("no_resident_id_in_text", column,
+                     sql.SQL("{} and exists (select 1 from util.resident_ids_in({}))").format(_present(column), ident),
+                     "a resident-ID number is written in this free text; ask the department to remove it",
+                     value=sql.SQL("left(util.mask_personal_data({}), 200)").format(ident))
 
     def _date(self, spec):
         earliest = date.fromisoformat(spec.get("min", "1949-01-01"))

@@ -50,6 +50,8 @@ _RULE_KEYS: dict[str, tuple[set[str], set[str]]] = {
     "fine_in_text": ({"column", "text_columns"}, set()),
     "list_owner": ({"column", "type_column", "forwarders"}, set()),
     "org_code_linked": ({"column", "uscc_column"}, set()),
+    # a resident-ID number written into free text: the row is held, so it reaches no mart and no national payload
+    "no_resident_id_in_text": ({"columns"}, set()),
     "legal_exclusion": (set(), set()),  # patterns and columns: ref.legal_exclusion and _scope
     "unique_key": (set(), {"across_batches"}),
 }

@@ -1,45 +1,36 @@
 """Looks for full resident-ID numbers where none may be: output folders and the warehouse's derived tables.
 
-A finding is an 18-character candidate (17 digits and a check character, not glued to other letters or
-digits, full-width digits included) that passes the GB 11643 checksum and date test
-(credit_warehouse.identifiers.is_valid_resident_id) and is plausible as a person's number: a real
-province code and a birth date in the past. The plausibility test keeps all-digit USCCs of public bodies
-(1x..., 5x...) that happen to pass the ID checksum from being reported. Findings are reported masked:
+A finding is a resident-ID number as credit_warehouse.identifiers.resident_ids_in finds it in any text
+(full-width, with spaces or hyphens, glued to letters; a real province and a birth date in the past, so an
+all-digit USCC that happens to pass the ID checksum is not reported), the same detector that masks logs and
+alerts and whose SQL twin the gate and the dbt tests use. Findings are reported masked:
 the scan must not become the leak it looks for.
 """
 
 from __future__ import annotations
 
 import codecs
-import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
-from credit_warehouse.identifiers import is_valid_resident_id, mask_resident_id
+from credit_warehouse.identifiers import mask_resident_id, resident_ids_in
 from credit_warehouse.settings import database_url, state_dir
 
-# the same boundaries as identifiers.mask_personal_data: what the masker misses, the scan reports
-CANDIDATE = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
 # derived layers; raw, quarantine and the vault hold personal data by design and are not scanned
 WAREHOUSE_SCHEMAS = ("staging", "intermediate", "marts", "publish", "analytics", "snapshots", "ops")
 # ops.feed_page is raw API input waiting to be loaded (the landing side, like the landing folder)
 NOT_SCANNED = {("ops", "feed_page")}
 TEXT_TYPES = ("text", "character varying", "character", "json", "jsonb")
 TEXT_ARRAYS = ("_text", "_varchar", "_bpchar")
-PREFILTER = "[1-9][0-9]{16}[0-9Xx]"  # PostgreSQL narrows the rows, Python judges them
-FULL_WIDTH, HALF_WIDTH = "０１２３４５６７８９Ｘｘ", "0123456789Xx"
-# provinces (GB/T 2260) and the residence permits of Hong Kong, Macao and Taiwan residents (81, 82, 83)
-PROVINCES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82 83".split()
-)
+PREFILTER = "[1-9]([ -]?[0-9]){16}[ -]?[0-9Xx]"  # PostgreSQL narrows the rows, Python judges them
+FULL_WIDTH, HALF_WIDTH = "０１２３４５６７８９Ｘｘ－\u3000", "0123456789Xx- "
 CHUNK = 1 << 20
-OVERLAP = 32  # characters carried between chunks, so a number split by a chunk boundary is still seen
+OVERLAP = 40  # characters carried between chunks, so a number split by a chunk boundary is still seen
 
 
 @dataclass
@@ -50,19 +41,13 @@ class Finding:
 
 
 def is_full_id(candidate: str) -> bool:
-    candidate = candidate.upper()
-    return (
-        is_valid_resident_id(candidate)
-        and candidate[:2] in PROVINCES
-        and candidate[6:14] <= date.today().strftime("%Y%m%d")
-    )
+    return [number for _, _, number in resident_ids_in(candidate)] == [candidate.upper()]
 
 
 def full_ids(text: str) -> Iterator[str]:
     """Every full resident-ID number in the text, upper-cased."""
-    for match in CANDIDATE.finditer(unicodedata.normalize("NFKC", text)):
-        if is_full_id(match.group(0)):
-            yield match.group(0).upper()
+    for _, _, number in resident_ids_in(unicodedata.normalize("NFKC", text)):
+        yield number
 
 
 def default_paths() -> list[Path]:
@@ -79,10 +64,10 @@ def _file_ids(path: Path) -> Iterator[str]:
         while True:
             chunk = handle.read(CHUNK)
             text = carried + unicodedata.normalize("NFKC", decoder.decode(chunk, final=not chunk))
-            for match in CANDIDATE.finditer(text):
-                # a match ending inside the carried tail was judged with the previous chunk
-                if match.end() > len(carried) and is_full_id(match.group(0)):
-                    yield match.group(0).upper()
+            for _, end, number in resident_ids_in(text):
+                # a number ending inside the carried tail was judged with the previous chunk
+                if end > len(carried):
+                    yield number
             if not chunk:
                 return
             carried = text[-OVERLAP:]

@@ -71,6 +71,17 @@ def test_every_kind_of_dirt_is_quarantined_with_its_reason(kit):
                  ("fine_matches_text", "fine_amount_10k_yuan"))
     rows.append(kit.penalty_row(419, **dirt[419][0]))
     rows += [kit.penalty_row(number, **changes) for number, changes in sorted(lawful.items())]
+    # a resident-ID number written into free text as people write it: full-width, glued, spaced
+    full_width = full_id.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    written = {
+        425: {"violation_facts": f"当事人张三（身份证{full_width}）发布虚假广告"},
+        426: {"remark": f"ID{full_id}"},
+        427: {"legal_basis": f"《广告法》第五十五条；当事人 {full_id[:6]} {full_id[6:14]} {full_id[14:]}"},
+    }
+    for number, changes in sorted(written.items()):
+        dirt[number] = (changes, ("no_resident_id_in_text", next(iter(changes))))
+        rows.append(kit.penalty_row(number, **changes))
+    rows += [kit.penalty_row(number) for number in range(428, 468)]  # clean: the share held stays under 5%
     batch_id = kit.deliver("dept_penalty", rows)
 
     result = gate_batch("dept_penalty", batch_id, alert=False)
@@ -91,16 +102,19 @@ def test_every_kind_of_dirt_is_quarantined_with_its_reason(kit):
 
     # reconciliation, in the result and the ledger
     assert result.status == "accepted"
-    assert result.rows_received == 424 == result.rows_accepted + result.rows_quarantined
+    assert result.rows_received == 467 == result.rows_accepted + result.rows_quarantined
     assert result.rows_quarantined == len(dirt) + 1
     status, received, accepted, in_quarantine, _ = _ledger(batch_id)
-    assert (status, received, accepted, in_quarantine) == ("accepted", 424, 405, 19)
+    assert (status, received, accepted, in_quarantine) == ("accepted", 467, 445, 22)
     counts = {(f.expectation, f.column): f.count for f in result.failed_expectations}
     assert counts[("business_key_unique", "decision_doc_no,authority")] == 1
 
     # personal data: masked in reasons, absent from the Data Docs
     assert full_id not in json.dumps(quarantined, ensure_ascii=False)
     assert full_id[:6] + "********" + full_id[-4:] in json.dumps(quarantined[416], ensure_ascii=False)
+    for number in (425, 426, 427):
+        reasons = json.dumps(quarantined[number], ensure_ascii=False)
+        assert full_id[:6] + "********" + full_id[-4:] in reasons and full_width not in reasons
     assert result.data_docs_path and result.data_docs_path.endswith(".html")
     docs = open(result.data_docs_path, encoding="utf-8").read()
     assert "fine_matches_text" in docs or "stated in penalty_content" in docs

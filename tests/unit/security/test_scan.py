@@ -10,10 +10,11 @@ from credit_warehouse.security import scan
 FULL_ID = make_resident_id("370102", date(1979, 3, 22), 12)
 
 
-def test_full_ids_in_running_text_json_and_full_width():
+def test_full_ids_in_running_text_json_full_width_spaced_and_glued():
     full_width = FULL_ID.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
-    text = f"row 3: id {FULL_ID}; {{\"id\":\"{FULL_ID.lower()}\"}} 证件号{full_width}号"
-    assert list(scan.full_ids(text)) == [FULL_ID] * 3
+    spaced = f"{FULL_ID[:6]} {FULL_ID[6:14]}-{FULL_ID[14:]}"
+    text = f"row 3: id {FULL_ID}; {{\"id\":\"{FULL_ID.lower()}\"}} 证件号{full_width}号 {spaced} ID{FULL_ID}"
+    assert list(scan.full_ids(text)) == [FULL_ID] * 5
 
 
 def test_what_is_not_a_full_id():
@@ -26,7 +27,6 @@ def test_what_is_not_a_full_id():
         wrong_check,
         not_yet_born,
         unknown_province,
-        f"a{FULL_ID}",  # glued into a longer code or a hex digest
         f"{FULL_ID}7",
         make_uscc("9", "1", "370102", "MA3C0001"),
     ):

@@ -93,6 +93,49 @@ language sql immutable parallel safe as $$
     select util.resident_id_is_valid(id_no) and to_date(substr(id_no, 7, 8), 'YYYYMMDD') <= as_of
 $$;
 
+-- Resident-ID numbers as people write them in free text; the twin of identifiers.resident_ids_in, tested on
+-- the same vectors: full-width digits folded, one space or hyphen allowed between characters, letters glued
+-- on either side, not inside a longer run of digits. A candidate counts when it is valid (check character,
+-- a birth date by today) and its first two digits are a province (GB/T 2260, and 81-83 for the residence
+-- permits of Hong Kong, Macao and Taiwan residents): an all-digit code that merely passes the checksum is not one.
+create or replace function util.resident_ids_in(value text) returns setof text
+language sql stable parallel safe as $$
+    select distinct candidate.id_no
+    from regexp_matches(
+        translate(value, '０１２３４５６７８９Ｘｘ－　', '0123456789Xx- '),
+        '(?<![0-9])[1-9](?:[ -]?[0-9]){16}[ -]?[0-9Xx](?![0-9])', 'g'
+    ) as found (parts)
+    cross join lateral (select upper(translate(found.parts[1], ' -', '')) as id_no) as candidate
+    where
+        util.resident_id_is_valid(candidate.id_no, current_date)
+        and substr(candidate.id_no, 1, 2) = any(string_to_array(
+            '11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82 83',
+            ' '
+        ))
+$$;
+
+-- the text with every resident-ID number in it masked (first 6 and last 4), full-width digits folded:
+-- what a quarantine reason or a report may show of free text
+create or replace function util.mask_personal_data(value text) returns text
+language plpgsql stable parallel safe as $$
+declare
+    folded text := translate(value, '０１２３４５６７８９Ｘｘ－　', '0123456789Xx- ');
+    written text;
+    id_no text;
+begin
+    for written in
+        select found.parts[1]
+        from regexp_matches(folded, '(?<![0-9])[1-9](?:[ -]?[0-9]){16}[ -]?[0-9Xx](?![0-9])', 'g') as found (parts)
+    loop
+        id_no := upper(translate(written, ' -', ''));
+        if exists (select 1 from util.resident_ids_in(id_no)) then
+            folded := replace(folded, written, util.mask_resident_id(id_no));
+        end if;
+    end loop;
+    return folded;
+end
+$$;
+
 -- court feeds publish person IDs already masked, e.g. 3423011964****3224
 create or replace function util.resident_id_is_masked(id_no text) returns boolean
 language sql immutable parallel safe as $$
