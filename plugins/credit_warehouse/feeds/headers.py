@@ -23,32 +23,34 @@ def map_header(feed: Feed, headers: Sequence[str], where: str) -> HeaderMap:
 
     The layout is the one that knows every header (the current one first when several do, unless only
     another has all its required headers). Order does not matter; an unknown header, a column named
-    twice, or a missing required column is an error naming the file and the header.
+    twice, or a missing required column is an error naming the file and the header's column position:
+    never its text, which in a file without a header row is the first record's data (a full ID, a secret).
     """
     texts = [(header or "").strip() for header in headers]
     named = [normalize_header(t) for t in texts if t]
     fitting = [layout for layout in feed.layouts if all(h in layout.index for h in named)]
     if not fitting:
         closest = min(feed.layouts, key=lambda layout: sum(h not in layout.index for h in named))
-        unknown = next(t for t in texts if t and normalize_header(t) not in closest.index)
+        unknown = next(n for n, t in enumerate(texts, 1) if t and normalize_header(t) not in closest.index)
         formats = " nor ".join(f"the {layout.name} format" for layout in feed.layouts)
-        raise FeedInputError(f"{where}: unknown header {unknown!r} (not a label, code or column of the feed in "
-                             f"{formats}).")
+        raise FeedInputError(f"{where}: unknown header in column {unknown} (not a label, code or column of the feed "
+                             f"in {formats}; is the header row missing?).")
     complete = [layout for layout in fitting
                 if all(feed.column_names.index(c) in {layout.index[h] for h in named} for c in layout.required)]
     layout = (complete or fitting)[0]
     positions: list[int | None] = []
-    filled: dict[int, str] = {}
-    for text in texts:
+    filled: dict[int, int] = {}  # registry column -> the source column (1-based) that fills it
+    for number, text in enumerate(texts, 1):
         if not text:
             positions.append(None)
             continue
         column = layout.index[normalize_header(text)]
         if column in filled:
             raise FeedInputError(
-                f"{where}: headers {filled[column]!r} and {text!r} both name column {feed.columns[column].name}."
+                f"{where}: the headers in columns {filled[column]} and {number} both name column "
+                f"{feed.columns[column].name}."
             )
-        filled[column] = text
+        filled[column] = number
         positions.append(column)
     missing = [name for name in layout.required if feed.column_names.index(name) not in filled]
     if missing:

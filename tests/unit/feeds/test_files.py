@@ -142,7 +142,7 @@ def test_jsonl(tmp_path, monkeypatch):
         (_csv_text().encode("gb18030")[:-1] + "测".encode("gb18030")[:1],
          r"c.csv, line 3: the file ends inside a gb18030 character \(truncated file\)"),
         (_csv_text().encode("utf-8") + '"开放引号,x\n'.encode(), r"c.csv, line \d+: the CSV cannot be parsed"),
-        (_csv_text(header=[*COMMITMENT_HEADER[:-1], "颜色"]).encode(), r"c.csv: unknown header '颜色'"),
+        (_csv_text(header=[*COMMITMENT_HEADER[:-1], "颜色"]).encode(), r"c.csv: unknown header in column 8 "),
         (_csv_text(header=COMMITMENT_HEADER[1:], rows=[r[1:] for r in ROWS]).encode(),
          r"c.csv: required header missing: subject_name \(主体名称\)"),
         (b"\n\n", "c.csv: no header row"),
@@ -153,6 +153,18 @@ def test_bad_csv_files_name_feed_file_and_row(landing, content, message):
     path.write_bytes(content)
     with pytest.raises(FeedInputError, match=f"^feed dept_commitment, file dept_commitment/2024-03-04/{message}"):
         _read(get_feed("dept_commitment"), path)
+
+
+def test_a_file_without_its_header_row_is_refused_without_echoing_its_data(landing):
+    from credit_warehouse.identifiers import make_resident_id
+
+    full_id = make_resident_id("370102", date(1985, 2, 3), 17)
+    path = landing / "c.csv"
+    path.write_text(f"张三,{full_id},审批替代型,按期提交材料,2024-03-01,市市场监管局,履约,\r\n", encoding="utf-8")
+    with pytest.raises(FeedInputError) as refused:
+        _read(get_feed("dept_commitment"), path)
+    assert "unknown header in column 1" in str(refused.value) and "header row missing" in str(refused.value)
+    assert full_id not in str(refused.value) and "张三" not in str(refused.value)
 
 
 def test_truncated_jsonl_names_the_line(tmp_path):
