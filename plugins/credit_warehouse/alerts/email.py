@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -30,10 +31,15 @@ def send_email(alert: Alert, recipients: list[str], settings: SmtpSettings | Non
     """One message to all recipients; raises smtplib/OSError errors for the caller to record."""
     settings = settings or smtp_settings()
     message = build_email(alert, recipients, settings.sender)
-    client_class = smtplib.SMTP_SSL if settings.ssl else smtplib.SMTP
-    with client_class(settings.host, settings.port, timeout=settings.timeout) as client:
+    # smtplib alone encrypts without checking whom it talks to: the certificate and host name are verified
+    context = ssl.create_default_context()
+    if settings.ssl:
+        client = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout, context=context)
+    else:
+        client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    with client:
         if settings.starttls:
-            client.starttls()
+            client.starttls(context=context)
         if settings.login:
             client.login(settings.login, settings.password or "")
         client.send_message(message)

@@ -63,12 +63,16 @@ def bootstrap() -> list[str]:
         _ensure_database(conn, database)
         _ensure_database(conn, SOURCE_DB, owner="loader")
         _ensure_database(conn, AIRFLOW_DB)
-        conn.execute(sql.SQL("revoke all on database {} from public").format(sql.Identifier(database)))
+        # each role connects where its work is and nowhere else: PostgreSQL lets PUBLIC connect to every
+        # database unless told otherwise, so an analyst could read Airflow's metadata or the billing source
+        for name in (database, SOURCE_DB, AIRFLOW_DB, "postgres"):
+            conn.execute(sql.SQL("revoke all on database {} from public").format(sql.Identifier(name)))
         conn.execute(
             sql.SQL("grant connect, temporary on database {} to {}").format(
                 sql.Identifier(database), sql.SQL(", ").join(sql.Identifier(r) for r in ROLES)
             )
         )
+        conn.execute(sql.SQL("grant connect on database {} to loader").format(sql.Identifier(SOURCE_DB)))
         applied = []
         with psycopg.connect(database_url(database), autocommit=True) as target:
             for path in sql_files():

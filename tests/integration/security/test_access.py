@@ -6,6 +6,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from credit_warehouse import settings
+
 from .conftest import connect_as
 
 pytestmark = pytest.mark.integration
@@ -132,3 +134,11 @@ def test_publisher_keeps_reading_marts(security_night):
         conn.execute("select * from marts.fct_credit_record limit 1")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("select * from analytics.fct_credit_record limit 1")
+
+
+@pytest.mark.parametrize("database", [settings.AIRFLOW_DB, settings.SOURCE_DB, "postgres"])
+def test_analyst_connects_to_the_warehouse_database_only(security_night, database):
+    with connect_as("analyst", security_night):
+        pass  # the warehouse itself
+    with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
+        psycopg.connect(settings.database_url(database, role="analyst")).close()
