@@ -278,12 +278,12 @@ def create_app(faults: Faults | None = None, secret: bytes | None = None, key_id
         if abs(now - timestamp) > TIMESTAMP_WINDOW:
             return store.refuse(401, "stale_timestamp", request, f"timestamp {timestamp} outside the window")
         nonce = headers.get(signing.HEADER_NONCE, "")
-        if not signing.signature_matches(secret_value, request.method, path, str(timestamp), nonce, body,
-                                         headers.get(signing.HEADER_SIGNATURE, "")):
+        request_key = headers.get(signing.HEADER_IDEMPOTENCY_KEY, "")
+        if not signing.signature_matches(secret_value, request.method, path, str(timestamp), nonce, request_key,
+                                         body, headers.get(signing.HEADER_SIGNATURE, "")):
             return store.refuse(401, "bad_signature", request, "X-Signature does not match the request")
         if not nonce or store.nonce_seen(nonce, now):
             return store.refuse(409, "replayed", request, "X-Nonce was already used")
-        request_key = headers.get(signing.HEADER_IDEMPOTENCY_KEY)
         if not request_key:
             return store.refuse(400, "missing_idempotency_key", request, "Idempotency-Key header is required")
         body_hash = hashlib.sha256(body).hexdigest()

@@ -152,8 +152,8 @@ class NationalClient:
                 return result
             result.attempts = attempt
             wait = self.backoff(attempt)
-            headers = signing.signed_headers(self.settings.secret, self.settings.key_id, "POST", path, body)
-            headers[signing.HEADER_IDEMPOTENCY_KEY] = request_key
+            headers = signing.signed_headers(self.settings.secret, self.settings.key_id, "POST", path, body,
+                                             request_key)
             headers["Content-Type"] = "application/json"
             try:
                 response = self._http.post(path, content=body, headers=headers)

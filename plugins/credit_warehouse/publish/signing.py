@@ -1,7 +1,8 @@
 """HMAC-SHA256 request signing shared by the client and the reference national interface.
 
-The signature covers method, path, timestamp, nonce and the body's SHA-256, one per line, so a
-captured request cannot be replayed later (timestamp window), twice (nonce) or with another body.
+The signature covers method, path, timestamp, nonce, the Idempotency-Key and the body's SHA-256, one
+per line, so a captured request cannot be replayed later (timestamp window), twice (nonce), with
+another body, or under another idempotency key (which would make the platform apply it again).
 """
 
 from __future__ import annotations
@@ -44,16 +45,19 @@ def body_sha256(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def canonical_string(method: str, path: str, timestamp: str, nonce: str, body_hash: str) -> str:
-    return "\n".join((method.upper(), path, timestamp, nonce, body_hash))
+def canonical_string(method: str, path: str, timestamp: str, nonce: str, idempotency_key: str,
+                     body_hash: str) -> str:
+    return "\n".join((method.upper(), path, timestamp, nonce, idempotency_key, body_hash))
 
 
-def signature(secret_value: bytes, method: str, path: str, timestamp: str, nonce: str, body: bytes) -> str:
-    message = canonical_string(method, path, timestamp, nonce, body_sha256(body)).encode()
+def signature(secret_value: bytes, method: str, path: str, timestamp: str, nonce: str, idempotency_key: str,
+              body: bytes) -> str:
+    message = canonical_string(method, path, timestamp, nonce, idempotency_key, body_sha256(body)).encode()
     return hmac.new(secret_value, message, hashlib.sha256).hexdigest()
 
 
-def signed_headers(secret_value: bytes, key: str, method: str, path: str, body: bytes) -> dict[str, str]:
+def signed_headers(secret_value: bytes, key: str, method: str, path: str, body: bytes,
+                   idempotency_key: str) -> dict[str, str]:
     """Fresh timestamp and nonce for every attempt: a retry is a new request, never a replay."""
     timestamp = str(int(time.time()))
     nonce = uuid.uuid4().hex
@@ -61,13 +65,16 @@ def signed_headers(secret_value: bytes, key: str, method: str, path: str, body: 
         HEADER_KEY_ID: key,
         HEADER_TIMESTAMP: timestamp,
         HEADER_NONCE: nonce,
-        HEADER_SIGNATURE: signature(secret_value, method, path, timestamp, nonce, body),
+        HEADER_IDEMPOTENCY_KEY: idempotency_key,
+        HEADER_SIGNATURE: signature(secret_value, method, path, timestamp, nonce, idempotency_key, body),
     }
 
 
-def signature_matches(secret_value: bytes, method: str, path: str, timestamp: str, nonce: str, body: bytes,
-                      claimed: str) -> bool:
-    return hmac.compare_digest(signature(secret_value, method, path, timestamp, nonce, body), claimed or "")
+def signature_matches(secret_value: bytes, method: str, path: str, timestamp: str, nonce: str,
+                      idempotency_key: str, body: bytes, claimed: str) -> bool:
+    """Constant-time comparison of bytes: a claimed signature with non-ASCII characters is simply wrong."""
+    expected = signature(secret_value, method, path, timestamp, nonce, idempotency_key, body).encode()
+    return hmac.compare_digest(expected, (claimed or "").encode("utf-8", "surrogateescape"))
 
 
 def idempotency_key(record_kind: str, record_key: str, action: str, payload_hash: str) -> str:

@@ -17,9 +17,8 @@ from credit_warehouse_dev.national_interface import interface_secret
 NIGHT = date(2026, 11, 20)  # the delivery date the staging night is for
 
 
-def _signed(path: str, body: bytes, secret: bytes, **override) -> dict[str, str]:
-    headers = signing.signed_headers(secret, signing.DEFAULT_KEY_ID, "POST", path, body)
-    headers[signing.HEADER_IDEMPOTENCY_KEY] = "request-1"
+def _signed(path: str, body: bytes, secret: bytes, key: str = "request-1", **override) -> dict[str, str]:
+    headers = signing.signed_headers(secret, signing.DEFAULT_KEY_ID, "POST", path, body, key)
     headers["Content-Type"] = "application/json"
     headers.update(override)
     return headers
@@ -52,7 +51,7 @@ def test_bad_signature_replay_and_stale_requests_are_refused_and_logged(national
         old = str(int(time.time()) - 3600)
         stale = _signed("/v1/records", body, secret, **{signing.HEADER_TIMESTAMP: old})
         stale[signing.HEADER_SIGNATURE] = signing.signature(secret, "POST", "/v1/records", old,
-                                                            stale[signing.HEADER_NONCE], body)
+                                                            stale[signing.HEADER_NONCE], "request-1", body)
         assert http.post("/v1/records", content=body, headers=stale).json()["error"] == "stale_timestamp"
 
         # the same Idempotency-Key again (freshly signed) returns the first answer; with another body it is refused
@@ -63,13 +62,20 @@ def test_bad_signature_replay_and_stale_requests_are_refused_and_logged(national
         reused = http.post("/v1/records", content=other, headers=_signed("/v1/records", other, secret))
         assert reused.status_code == 422
 
+        # a captured request sent again under another Idempotency-Key, and a signature that is not ASCII
+        swapped = {**_signed("/v1/records", body, secret), signing.HEADER_IDEMPOTENCY_KEY: "request-9"}
+        assert http.post("/v1/records", content=body, headers=swapped).json()["error"] == "bad_signature"
+        garbled = {**_signed("/v1/records", body, secret), signing.HEADER_SIGNATURE: "签名".encode()}
+        assert http.post("/v1/records", content=body, headers=garbled).status_code == 401
+
         refusals = http.get("/v1/refusals").json()["items"]
         stats = http.get("/v1/stats").json()
     assert [r["reason"] for r in refusals] == [
-        "bad_signature", "bad_signature", "replayed", "stale_timestamp", "idempotency_key_reused"
+        "bad_signature", "bad_signature", "replayed", "stale_timestamp", "idempotency_key_reused", "bad_signature",
+        "bad_signature",
     ]
     assert stats["applications"] == 1 and stats["held"] == 1
-    assert caplog.text.count("national interface refused") == 5
+    assert caplog.text.count("national interface refused") == 7
     assert "replayed" in caplog.text and "bad_signature" in caplog.text
 
 

@@ -12,16 +12,20 @@ from credit_warehouse.settings import ConfigurationError
 from credit_warehouse_dev.national_interface import Faults
 
 
-def test_signature_covers_method_path_timestamp_nonce_and_body():
+def test_signature_covers_method_path_timestamp_nonce_idempotency_key_and_body():
     secret = b"s3cret"
-    headers = signing.signed_headers(secret, "kid", "POST", "/v1/records", b'{"records":[]}')
+    headers = signing.signed_headers(secret, "kid", "POST", "/v1/records", b'{"records":[]}', "request-1")
     args = (secret, "POST", "/v1/records", headers[signing.HEADER_TIMESTAMP], headers[signing.HEADER_NONCE])
-    assert signing.signature_matches(*args, b'{"records":[]}', headers[signing.HEADER_SIGNATURE])
-    assert not signing.signature_matches(*args, b'{"records":[1]}', headers[signing.HEADER_SIGNATURE])
-    assert not signing.signature_matches(secret, "POST", "/v1/withdrawals", *args[3:], b'{"records":[]}',
-                                         headers[signing.HEADER_SIGNATURE])
+    claimed = headers[signing.HEADER_SIGNATURE]
+    assert headers[signing.HEADER_IDEMPOTENCY_KEY] == "request-1"
+    assert signing.signature_matches(*args, "request-1", b'{"records":[]}', claimed)
+    assert not signing.signature_matches(*args, "request-1", b'{"records":[1]}', claimed)
+    assert not signing.signature_matches(*args, "request-2", b'{"records":[]}', claimed)  # key swapped
+    assert not signing.signature_matches(secret, "POST", "/v1/withdrawals", *args[3:], "request-1",
+                                         b'{"records":[]}', claimed)
+    assert not signing.signature_matches(*args, "request-1", b'{"records":[]}', "签名" + claimed[2:])  # not ASCII
     assert headers[signing.HEADER_KEY_ID] == "kid"
-    fresh = signing.signed_headers(secret, "kid", "POST", "/", b"")
+    fresh = signing.signed_headers(secret, "kid", "POST", "/", b"", "request-1")
     assert fresh[signing.HEADER_NONCE] != headers[signing.HEADER_NONCE]
 
 
