@@ -82,13 +82,19 @@ def unsafe_name_reason(name: str) -> str | None:
 
 
 def check_landing_path(feed: Feed, path: Path) -> None:
-    """Refuses a file whose name is unsafe or which is a symbolic link leading out of its folder."""
+    """Refuses a file whose name is unsafe, or which leads out of its landing folder: a symbolic link to
+    elsewhere, or a file in a date folder (or feed folder) that is itself a link to elsewhere."""
     where = f"feed {feed.name}, file {display_name(path)}"
     reason = unsafe_name_reason(path.name)
     if reason:
         raise FeedInputError(f"{where}: refused because the file name {reason}; rename it and deliver it again.")
-    if path.is_symlink() and not path.resolve().is_relative_to(path.parent.resolve()):
-        raise FeedInputError(f"{where}: refused because it is a symbolic link pointing outside its landing folder.")
+    try:  # where the file must really lie: its folder as named, under the real landing root
+        expected = landing_root().resolve() / path.parent.relative_to(landing_root())
+    except ValueError:  # a path given outside the landing root (tools, tests): its own folder
+        expected = path.parent.resolve()
+    if path.resolve().parent != expected:
+        raise FeedInputError(f"{where}: refused because it is a symbolic link pointing outside its landing folder "
+                             "(or lies in a folder that is one).")
 
 
 def _printable(text: str) -> str:

@@ -175,6 +175,12 @@ class _Compiler:
             self.add("date_not_before", column, sql.SQL("{} < {} and {}").format(parsed, minimum, real),
                      f"date before {earliest:%Y-%m-%d}")
 
+    def _date_order(self, spec):
+        column, start = spec["column"], spec["not_before"]
+        ends, begins = (sql.SQL("util.parse_cn_date({})").format(sql.Identifier(c)) for c in (column, start))
+        self.add("date_order", column, sql.SQL("{} < {}").format(ends, begins), f"date lies before {start}",
+                 value=sql.SQL("{} || ' before ' || {}").format(_trimmed(column), _trimmed(start)))
+
     def _timeliness(self, spec):  # a measure, not a check: see late_reports_query
         pass
 

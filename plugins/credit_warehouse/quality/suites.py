@@ -43,6 +43,8 @@ _RULE_KEYS: dict[str, tuple[set[str], set[str]]] = {
     "pattern": ({"column", "regex"}, {"message"}),
     "identifier": ({"columns", "accept"}, {"when"}),
     "date": ({"columns"}, {"not_future", "min", "placeholders"}),
+    # a period that ends before it begins (a licence valid to a date before it is valid from)
+    "date_order": ({"column", "not_before"}, set()),
     # measured, never enforced: late reports are accepted, counted per department and alerted
     "timeliness": ({"column", "max_working_days", "department_column"}, set()),
     "amount": ({"columns"}, {"min", "max", "unit", "integer"}),
@@ -184,7 +186,7 @@ def _check_rule(kind: str, spec: dict, where: str, column, fail) -> None:
                 raise fail(where, f"{key!r} must be a non-empty list")
             for name in spec[key]:
                 column(name, where)
-    for key in ("column", "department_column", "type_column", "uscc_column"):
+    for key in ("column", "department_column", "type_column", "uscc_column", "not_before"):
         if key in spec:
             column(spec[key], where)
     if "when" in spec:

@@ -232,3 +232,27 @@ def test_an_organisation_code_alone_links_to_the_one_known_uscc_that_embeds_it(k
     assert {(r["expectation"], r["value"]) for r in quarantined[2] if r["expectation"] == "org_code_linked"} == {
         ("org_code_linked", f"{kit.uscc(5999)[8:17]} is embedded in 0 known USCC(s)")}
     assert "org_code_linked" not in {r["expectation"] for r in quarantined.get(1, [])}
+
+
+def test_a_licence_valid_to_a_date_before_it_is_valid_from_is_held(kit):
+    def licence(n: int, valid_from: str, valid_to: str) -> dict:
+        return {
+            "subject_name": f"济南测试企业{n}有限公司", "subject_category": "法人及非法人组织", "uscc": kit.uscc(n),
+            "decision_doc_name": "食品经营许可决定书", "decision_doc_no": f"济市监许〔2024〕{n}号",
+            "license_category": "普通", "content": "食品销售", "decision_date": "2024-07-05",
+            "valid_from": valid_from, "valid_to": valid_to, "authority": "济南市市场监督管理局",
+            "authority_uscc": kit.uscc(900000), "source_unit": "济南市市场监督管理局",
+            "source_unit_uscc": kit.uscc(900000), "status": "1",
+        }
+
+    rows = [licence(n, "2024-07-05", "2029-07-04") for n in range(1, 40)]
+    rows.append(licence(40, "2024-07-05", "2024年7月4日"))  # ends the day before it begins
+    rows.append(licence(41, "2024-07-05", "2024-07-05"))  # a one-day licence is fine
+    batch_id = kit.deliver("dept_license", rows)
+    gate_batch("dept_license", batch_id, alert=False)
+    quarantined = _quarantine("dept_license", batch_id)
+    reasons = {n: {(r["expectation"], r["column"]) for r in found} for n, found in quarantined.items()}
+    assert ("date_order", "valid_to") in reasons[40]
+    held = next(r for r in quarantined[40] if r["expectation"] == "date_order")
+    assert held["value"] == "2024年7月4日 before 2024-07-05" and "before valid_from" in held["message"]
+    assert not any(("date_order", "valid_to") in found for n, found in reasons.items() if n != 40)

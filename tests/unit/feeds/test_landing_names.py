@@ -64,6 +64,29 @@ def test_links_inside_the_folder_are_followed_links_outside_refused(folder, tmp_
         files.inspect_file(feed, folder / "sneaky.csv")
 
 
+def test_a_date_folder_that_links_out_of_the_landing_folder_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv(files.ENV_LANDING, str(tmp_path / "landing"))
+    feed = get_feed("dept_commitment")
+    elsewhere = tmp_path / "etc"
+    elsewhere.mkdir()
+    (elsewhere / "secrets.csv").write_text(HEADER)
+    (tmp_path / "landing" / "dept_commitment").mkdir(parents=True)
+    (tmp_path / "landing" / "dept_commitment" / DAY.isoformat()).symlink_to(elsewhere, target_is_directory=True)
+    [path] = files.landing_files(feed, DAY)
+    with pytest.raises(FeedInputError, match="symbolic link pointing outside its landing folder"):
+        files.inspect_file(feed, path)
+
+
+def test_a_landing_root_that_is_itself_a_link_is_fine(tmp_path, monkeypatch):
+    real = tmp_path / "mnt" / "landing"
+    (real / "dept_commitment" / DAY.isoformat()).mkdir(parents=True)
+    (real / "dept_commitment" / DAY.isoformat() / "c.csv").write_text(HEADER)
+    (tmp_path / "landing").symlink_to(real, target_is_directory=True)
+    monkeypatch.setenv(files.ENV_LANDING, str(tmp_path / "landing"))
+    [path] = files.landing_files(get_feed("dept_commitment"), DAY)
+    files.check_landing_path(get_feed("dept_commitment"), path)
+
+
 def test_csv_field_limit_follows_the_registry():
     feed = get_feed("dept_commitment")
     assert files.csv_field_limit(feed) == 4 * max(c.max_length for c in feed.columns)
