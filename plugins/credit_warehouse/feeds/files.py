@@ -166,10 +166,10 @@ def inspect_file(feed: Feed, path: Path) -> FileFacts:
         candidates = _candidate_encodings(feed, handle.read(len(BOM)))
     digest = hashlib.sha256()
     survivors, _, _, _ = _decode_pass(path, candidates[:1], digest)
-    facts = FileFacts(path, name, fmt, size, digest.hexdigest(), candidates[0], encoding_verified=True)
+    facts = FileFacts(path, name, fmt, size, digest.hexdigest(), candidates[0], encoding_verified=bool(survivors))
     if survivors:
         return facts
-    if len(candidates) == 1:
+    if len(candidates) == 1:  # a UTF-8 BOM before bytes that are not UTF-8 (a GB18030 body, say)
         return verify_encoding(feed, facts)  # raises, naming the line
     return dataclasses.replace(facts, encoding=candidates[1], encoding_verified=False)
 
@@ -185,6 +185,9 @@ def verify_encoding(feed: Feed, facts: FileFacts) -> FileFacts:
     if not survivors and cut_short:
         raise FeedInputError(f"{where}, line {lines}: the file ends inside a {cut_short[0]} character "
                              "(truncated file).")
+    if not survivors and candidates == ["utf-8-sig"]:
+        raise FeedInputError(f"{where}, line {failures['utf-8-sig']}: the file starts with a UTF-8 byte-order mark "
+                             "but is not UTF-8 (a GB18030 file saved with a BOM?); save it again in one encoding.")
     if not survivors:
         detail = "; ".join(f"{enc} fails at line {failures[enc]}" for enc in candidates)
         raise FeedInputError(f"{where}: the bytes cannot be decoded in any accepted encoding ({detail}).")
@@ -402,6 +405,8 @@ def _jsonl_rows(feed: Feed, facts: FileFacts, where: str) -> Iterator[Row]:
             except json.JSONDecodeError as exc:
                 raise FeedInputError(f"{line_where}: not valid JSON ({exc.msg} at column {exc.colno}; truncated "
                                      "file?).") from None
+            except RecursionError:
+                raise FeedInputError(f"{line_where}: nested too deeply to be one record.") from None
             if not isinstance(record, dict):
                 raise FeedInputError(f"{line_where}: expected a JSON object, got {type(record).__name__}.")
             yield record_to_row(feed, record, line_where)

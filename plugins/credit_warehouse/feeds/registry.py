@@ -50,9 +50,10 @@ _LIMIT_KEYS = {"max_file_bytes", "max_xlsx_uncompressed_bytes", "max_page_bytes"
 
 
 def normalize_header(text: str) -> str:
-    """The form headers are compared in: NFKC (full-width brackets and colons = half-width), no spaces,
-    '-' read as '_', a trailing colon dropped, upper case."""
-    folded = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).replace("-", "_")
+    """The form headers are compared in: NFKC (full-width brackets and colons = half-width), no spaces or
+    byte-order marks (an editor that saved a BOM twice leaves one in the first header), '-' read as '_', a
+    trailing colon dropped, upper case."""
+    folded = re.sub(r"[\s\ufeff]+", "", unicodedata.normalize("NFKC", text)).replace("-", "_")
     return folded.rstrip(":").upper()
 
 

@@ -167,6 +167,25 @@ def test_a_file_without_its_header_row_is_refused_without_echoing_its_data(landi
     assert full_id not in str(refused.value) and "张三" not in str(refused.value)
 
 
+def test_a_bom_before_a_gb18030_body_is_refused_in_one_sentence_and_two_boms_are_read(landing):
+    import codecs
+
+    path = landing / "c.csv"
+    path.write_bytes(codecs.BOM_UTF8 + _csv_text().encode("gb18030"))
+    with pytest.raises(FeedInputError, match=r"c.csv, line 1: the file starts with a UTF-8 byte-order mark but is "
+                                             r"not UTF-8"):
+        _read(get_feed("dept_commitment"), path)
+    path.write_bytes(codecs.BOM_UTF8 * 2 + _csv_text().encode("utf-8"))
+    assert len(list(_read(get_feed("dept_commitment"), path))) == len(ROWS)
+
+
+def test_a_json_line_nested_too_deeply_is_refused_in_one_sentence(tmp_path):
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"correction_id": "A"}\n' + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    with pytest.raises(FeedInputError, match=r"c.jsonl, line 2: nested too deeply to be one record"):
+        _read(get_feed("credit_correction"), path)
+
+
 def test_truncated_jsonl_names_the_line(tmp_path):
     path = tmp_path / "c.jsonl"
     path.write_text('{"correction_id": "A"}\n{"correction_id": "B", "reco', encoding="utf-8")
