@@ -16,6 +16,14 @@ from credit_warehouse.load.raw_tables import raw_table, row_sequence
 META_COLUMNS = ("_batch_id", "_row_number", "_source")
 
 
+class RefusedValue(Exception):
+    """A value psycopg will not send to PostgreSQL (a NUL character): which data row and which column."""
+
+    def __init__(self, row: int, column: str | None, reason: str):
+        super().__init__(reason)
+        self.row, self.column, self.reason = row, column, reason
+
+
 def copy_rows(
     conn: psycopg.Connection,
     feed: Feed,
@@ -30,15 +38,23 @@ def copy_rows(
     """
     columns = sql.SQL(", ").join(sql.Identifier(name) for name in (*feed.column_names, *META_COLUMNS))
     statement = sql.SQL("copy {} ({}) from stdin").format(raw_table(feed), columns)
-    number = 0
-    with conn.cursor() as cursor, cursor.copy(statement) as copy:
-        write_row = copy.write_row
-        if isinstance(source, str):
-            for number, row in enumerate(rows, 1):  # noqa: B007 (number is the count after the loop)
-                write_row((*row, batch_id, number, source))
-        else:
-            for number, row in enumerate(rows, 1):  # noqa: B007
-                write_row((*row, batch_id, number, source(number)))
+    number, row = 0, ()
+    try:
+        with conn.cursor() as cursor, cursor.copy(statement) as copy:
+            write_row = copy.write_row
+            if isinstance(source, str):
+                for number, row in enumerate(rows, 1):  # noqa: B007 (number is the count after the loop)
+                    write_row((*row, batch_id, number, source))
+            else:
+                for number, row in enumerate(rows, 1):  # noqa: B007
+                    write_row((*row, batch_id, number, source(number)))
+    except psycopg.DataError as exc:
+        if exc.diag.message_primary is not None:
+            raise  # PostgreSQL's own refusal: its context names the line and column
+        # refused before it left (psycopg's own check): name the row and the column, never the value
+        column = next((feed.columns[i].name for i, value in enumerate(row[: len(feed.columns)])
+                       if isinstance(value, str) and "\x00" in value), None)
+        raise RefusedValue(number, column, "a NUL character, which PostgreSQL text cannot hold") from None
     return number
 
 

@@ -23,7 +23,7 @@ from credit_warehouse.feeds.errors import FeedInputError, SourceUnavailable
 from credit_warehouse.feeds.headers import Row, record_to_row
 from credit_warehouse.feeds.registry import Feed, get_feed
 from credit_warehouse.load import ledger, pages
-from credit_warehouse.load.copy import OverLength, copy_csv_bytes, copy_rows, over_length
+from credit_warehouse.load.copy import OverLength, RefusedValue, copy_csv_bytes, copy_rows, over_length
 from credit_warehouse.load.raw_tables import ensure_raw_table
 from credit_warehouse.security.vault import tokenise_batch
 from credit_warehouse.settings import PLATFORM_TZ, ConfigurationError, database_url
@@ -108,6 +108,10 @@ def _load_batch(
         return _record_failure(conn, feed, batch_id, source, str(exc))
     except psycopg.DataError as exc:
         return _record_failure(conn, feed, batch_id, source, _copy_error(feed, source, exc))
+    except RefusedValue as exc:
+        field = f", field {exc.column}" if exc.column else ""
+        return _record_failure(conn, feed, batch_id, source, f"feed {feed.name}, {source}, row {exc.row}{field}: "
+                               f"{exc.reason}; remove it and deliver again.")
     except BaseException as exc:
         _record_failure(conn, feed, batch_id, source, f"feed {feed.name}, {source}: loading stopped by an internal "
                         f"error ({type(exc).__name__}); see the task log.")

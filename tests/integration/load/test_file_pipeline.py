@@ -296,3 +296,23 @@ def test_a_2016_format_delivery_loads_gates_and_records_its_format(landing, supe
     # 3 of 5 rows failed: the batch is held, and a held batch teaches no USCC to later org-code-only records
     assert result.held
     assert superuser_conn.execute("select count(*) from ops.known_uscc where uscc = %s", (company,)).fetchone()[0] == 0
+
+
+def test_a_bom_before_gb18030_and_a_nul_fail_their_own_batch_in_one_sentence_and_the_rest_loads(
+        landing, superuser_conn):
+    import codecs
+
+    day = date(2024, 3, 11)
+    with_nul = "企业\x00名,91310000MA1FL00011,审批替代型,事项,2024-03-01,市市场监管局,履约,\n"
+    _deliver(landing, "dept_commitment", day, "1-bom-gb.csv",
+             codecs.BOM_UTF8 + (HEADER + "\n" + _rows(2)).encode("gb18030"))
+    _deliver(landing, "dept_commitment", day, "2-nul.csv", (HEADER + "\n" + _rows(1, 10) + with_nul).encode())
+    _deliver(landing, "dept_commitment", day, "3-two-boms.csv",
+             codecs.BOM_UTF8 * 2 + (HEADER + "\n" + _rows(2, 20)).encode())
+    outcomes = extract_and_load("dept_commitment", day)
+    assert [o.status for o in outcomes] == ["failed", "failed", "loaded"]
+    assert outcomes[0].message.endswith("1-bom-gb.csv, line 1: the file starts with a UTF-8 byte-order mark but is "
+                                        "not UTF-8 (a GB18030 file saved with a BOM?); save it again in one encoding.")
+    assert outcomes[1].message.endswith("2-nul.csv, row 2, field subject_name: a NUL character, which PostgreSQL "
+                                        "text cannot hold; remove it and deliver again.")
+    assert _raw_count(superuser_conn, "dept_commitment", outcomes[2].batch_id) == 2
