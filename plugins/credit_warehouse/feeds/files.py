@@ -244,8 +244,15 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+OLE_SIGNATURE = bytes.fromhex("d0cf11e0a1b11ae1")  # an encrypted (password-protected) workbook is an OLE file
+
+
 def check_xlsx_size(feed: Feed, path: Path, where: str) -> None:
     """Refuses a zip bomb before any parser sees it: the sum of the declared entry sizes is checked."""
+    with path.open("rb") as handle:
+        if handle.read(len(OLE_SIGNATURE)) == OLE_SIGNATURE:
+            raise FeedInputError(f"{where}: the workbook is protected by a password (encrypted); deliver it "
+                                 "without one.")
     try:
         with zipfile.ZipFile(path) as archive:
             total = sum(info.file_size for info in archive.infolist())
@@ -348,6 +355,7 @@ def _xlsx_rows(feed: Feed, facts: FileFacts, where: str, on_layout: Callable[[st
     try:
         workbook = CalamineWorkbook.from_path(str(facts.path))
         try:
+            _check_one_sheet(workbook, where)
             sheet = workbook.get_sheet_by_index(0)
             cells = sheet.iter_rows()
             header = next(cells, None)
@@ -370,6 +378,14 @@ def _xlsx_rows(feed: Feed, facts: FileFacts, where: str, on_layout: Callable[[st
             workbook.close()
     except CalamineError as exc:
         raise FeedInputError(f"{where}: the workbook cannot be read ({type(exc).__name__}).") from None
+
+
+def _check_one_sheet(workbook: CalamineWorkbook, where: str) -> None:
+    """One sheet of data per file: a second sheet with rows would otherwise be left unread in silence."""
+    filled = [name for name in workbook.sheet_names if workbook.get_sheet_by_name(name).height > 0]
+    if len(filled) > 1:
+        raise FeedInputError(f"{where}: the workbook has {len(filled)} sheets with data ({', '.join(filled)}); "
+                             "only one sheet per file is read, so nothing was loaded: deliver one sheet per file.")
 
 
 def _cell_text(value: object) -> str | None:

@@ -115,6 +115,30 @@ def test_damaged_xlsx(landing):
         files.inspect_file(get_feed("dept_commitment"), path)
 
 
+def test_a_workbook_with_two_sheets_of_data_is_refused_and_an_empty_second_sheet_is_fine(landing):
+    workbook = openpyxl.Workbook()
+    workbook.active.append(COMMITMENT_HEADER)
+    workbook.active.append(ROWS[0])
+    workbook.create_sheet("说明")  # an empty sheet: nothing is left unread
+    path = landing / "two.xlsx"
+    workbook.save(path)
+    assert len(_read(get_feed("dept_commitment"), path)[1]) == 1
+    more = workbook.create_sheet("第二批")
+    more.append(COMMITMENT_HEADER)
+    more.append(ROWS[1])
+    workbook.save(path)
+    with pytest.raises(FeedInputError, match=r"two.xlsx: the workbook has 2 sheets with data \(Sheet, 第二批\); only "
+                                             r"one sheet per file is read, so nothing was loaded"):
+        _read(get_feed("dept_commitment"), path)
+
+
+def test_a_password_protected_workbook_is_named_as_such(landing):
+    path = landing / "locked.xlsx"
+    path.write_bytes(files.OLE_SIGNATURE + b"\0" * 4096)  # how an encrypted workbook starts
+    with pytest.raises(FeedInputError, match="locked.xlsx: the workbook is protected by a password"):
+        files.inspect_file(get_feed("dept_commitment"), path)
+
+
 def test_jsonl(tmp_path, monkeypatch):
     monkeypatch.setenv(files.ENV_LANDING, str(tmp_path))
     path = tmp_path / "corrections.jsonl"
