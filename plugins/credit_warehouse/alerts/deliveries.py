@@ -1,5 +1,5 @@
-"""Monitors hear of what did not arrive: a due delivery missing at its deadline, and a warehouse build
-that went ahead at its own deadline without the feeds still missing.
+"""Monitors hear of what did not arrive: a due delivery missing at its deadline, a delivered file with no
+data rows, and a warehouse build that went ahead at its own deadline without the feeds still missing.
 
 Each is sent once per feed (or build) and delivery date, however often the run is retried; every
 attempt is recorded in ops.alert_log like the other alerts.
@@ -61,6 +61,36 @@ def alert_not_delivered(feed_name: str, day: date, where: str) -> dict[str, str]
         return {}
     recipients, webhooks = route([feed_name])
     return dispatch(not_delivered_alert(feed_name, day, where), recipients, webhooks)
+
+
+def empty_files(outcomes: list[dict]) -> list[dict]:
+    """Files that loaded with a header and no data row: delivered, yet nothing in them."""
+    return [o for o in outcomes if o.get("status") == "loaded" and not o.get("rows_received")
+            and str(o.get("source", "")).startswith("file ")]
+
+
+def alert_empty_deliveries(feed_name: str, day: date, outcomes: list[dict]) -> dict[str, str]:
+    empty = empty_files(outcomes)
+    if not empty:
+        return {}
+    alert = Alert(
+        kind="batch",
+        title=f"{feed_name} ({day.isoformat()}): {len(empty)} delivered file(s) hold no data rows",
+        lines=[
+            f"Feed: {feed_name} ({get_feed(feed_name).owner_department})",
+            f"Delivery date: {day.isoformat()}",
+            "Delivered with a header and nothing under it:",
+            *(f"- batch {o.get('batch_id')}: {str(o['source']).removeprefix('file ')}" for o in empty),
+            "",
+            "Next step: ask the department whether the night really had nothing to report, or the export failed.",
+        ],
+        feed=feed_name,
+        batch_id=empty[0].get("batch_id") if len(empty) == 1 else None,
+        logical_date=day.isoformat(),
+        severity="warning",
+    )
+    recipients, webhooks = route([feed_name])
+    return dispatch(alert, recipients, webhooks)
 
 
 def build_incomplete_alert(day: date, missing: list[str]) -> Alert:

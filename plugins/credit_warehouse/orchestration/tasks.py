@@ -25,6 +25,7 @@ def _as_dict(item: object) -> dict:
 
 def load_feed(feed: str, day: date) -> list[dict]:
     """Extract every delivery of one feed for one date into raw, one ledger batch each."""
+    from credit_warehouse.alerts.deliveries import alert_empty_deliveries
     from credit_warehouse.alerts.refused_inputs import alert_refused_inputs
     from credit_warehouse.load.pipeline import extract_and_load
 
@@ -32,6 +33,7 @@ def load_feed(feed: str, day: date) -> list[dict]:
     for outcome in outcomes:
         log.info("feed %s %s: %s", feed, day, outcome.get("message") or outcome.get("status"))
     alert_refused_inputs(outcomes, day)  # refused files never reach the gate: tell the monitors here
+    alert_empty_deliveries(feed, day, outcomes)  # a file with a header and no rows is no silent success
     return outcomes
 
 

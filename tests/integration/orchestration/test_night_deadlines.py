@@ -75,3 +75,18 @@ def test_a_due_delivery_missing_at_its_deadline_is_alerted_and_updates_no_asset(
     assert message["Subject"].strip() == "[credit-warehouse] utility_water (2026-11-15): not delivered by its deadline"
     body = message.get_content()
     assert "Deadline: 2026-11-16 02:30 Beijing time" in body and "Feed: utility_water (市自来水公司)" in body
+
+
+def test_a_file_with_a_header_and_no_rows_is_loaded_and_alerted_as_empty(mail, tmp_path, monkeypatch):
+    from credit_warehouse.feeds import files
+
+    monkeypatch.setenv(files.ENV_LANDING, str(tmp_path / "landing"))
+    folder = tmp_path / "landing" / "dept_commitment" / SUNDAY.isoformat()
+    folder.mkdir(parents=True)
+    header = "主体名称,统一社会信用代码,承诺类型,承诺事项,承诺日期,受理单位,履约状态,违约认定日期"
+    (folder / "header-only.csv").write_text(header + "\n", encoding="utf-8")
+    [outcome] = tasks.load_feed("dept_commitment", SUNDAY)
+    assert (outcome["status"], outcome["rows_received"]) == ("loaded", 0)
+    [message] = mail.messages
+    assert "dept_commitment (2026-11-15): 1 delivered file(s) hold no data rows" in message["Subject"]
+    assert "dept_commitment/2026-11-15/header-only.csv" in message.get_content()
