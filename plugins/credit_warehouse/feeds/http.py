@@ -36,6 +36,7 @@ class Page:
     total_pages: int
     items: list[dict]
     size_bytes: int
+    total_items: int | None = None  # what the API says the whole pull holds ("total"), when it says it
 
 
 @dataclass(frozen=True)
@@ -147,4 +148,9 @@ def _try_page(client: httpx.Client, feed: Feed, number: int, params: dict, where
     for position, item in enumerate(document["items"], 1):
         if not isinstance(item, dict):
             raise FeedInputError(f"{where}, item {position}: expected a JSON object.")
-    return Page(number=number, total_pages=max(total, 1), items=document["items"], size_bytes=len(body))
+    items = document.get("total")
+    if not document["items"] and number < total:
+        raise FeedInputError(f"{where}: the page is empty though the API announces {total} pages; nothing was "
+                             "loaded (the source is changing or cut short; retry later).")
+    return Page(number=number, total_pages=max(total, 1), items=document["items"], size_bytes=len(body),
+                total_items=items if isinstance(items, int) and not isinstance(items, bool) and items >= 0 else None)

@@ -26,14 +26,26 @@ def stored_pages(conn: psycopg.Connection, feed: Feed, logical_date: date) -> tu
     return last, total, size
 
 
+def item_counts(conn: psycopg.Connection, feed: Feed, logical_date: date, last: int) -> tuple[int, int | None]:
+    """(items stored in pages 1..last, the item count the API announced on the last of them)."""
+    stored, announced = conn.execute(
+        "select coalesce(sum(jsonb_array_length(items)), 0), "
+        "(array_agg(total_items order by page desc))[1] "
+        "from ops.feed_page where feed = %s and logical_date = %s and page <= %s",
+        (feed.name, logical_date, last),
+    ).fetchone()
+    return int(stored), announced
+
+
 def store_page(conn: psycopg.Connection, feed: Feed, logical_date: date, page: Page) -> None:
     with conn.transaction():
         conn.execute(
-            "insert into ops.feed_page (feed, logical_date, page, total_pages, size_bytes, items) "
-            "values (%s, %s, %s, %s, %s, %s) on conflict (feed, logical_date, page) do update set "
+            "insert into ops.feed_page (feed, logical_date, page, total_pages, size_bytes, items, total_items) "
+            "values (%s, %s, %s, %s, %s, %s, %s) on conflict (feed, logical_date, page) do update set "
             "total_pages = excluded.total_pages, size_bytes = excluded.size_bytes, items = excluded.items, "
-            "fetched_at = now()",
-            (feed.name, logical_date, page.number, page.total_pages, page.size_bytes, Jsonb(page.items)),
+            "total_items = excluded.total_items, fetched_at = now()",
+            (feed.name, logical_date, page.number, page.total_pages, page.size_bytes, Jsonb(page.items),
+             page.total_items),
         )
 
 

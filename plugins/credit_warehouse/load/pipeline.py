@@ -234,6 +234,13 @@ def _load_api_pull(conn: psycopg.Connection, feed: Feed, logical_date: date) -> 
     if total is None or last < total:
         return _record_failure(conn, feed, batch_id, source,
                                f"feed {feed.name}, {source}: only {last} of {total} pages could be stored.")
+    stored, announced = pages.item_counts(conn, feed, logical_date, last)
+    if announced is not None and stored != announced:
+        pages.clear_pages(conn, feed, logical_date)  # a rerun pulls the whole date again
+        return _record_failure(conn, feed, batch_id, source,
+                               f"feed {feed.name}, {source}: the API announced {announced} items but its {last} "
+                               f"page(s) held {stored}; nothing was loaded (a source changing during the pull, or "
+                               "its page count understated).")
 
     endpoint = feed.source.endpoint
     page_of_row: list[int] = []

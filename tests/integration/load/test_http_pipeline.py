@@ -29,6 +29,8 @@ class CourtApi:
         self.malformed: set[int] = set()  # pages answering broken JSON until cleared
         self.requests: list[tuple[str, int]] = []
         self.items = 23
+        self.pages_understated_by = 0  # total_pages reported short of the truth
+        self.empty_pages: set[int] = set()  # pages answering no items though more pages follow
 
     def debtors(self, day: str) -> list[dict]:
         return [
@@ -64,7 +66,8 @@ def court_api(monkeypatch, warehouse_db):
                 return self._send(200, b'{"page": 2, "items": [{"caseCode": ')
             items = api.debtors(query["date"])
             body = {"date": query["date"], "page": page, "page_size": size, "total": len(items),
-                    "total_pages": math.ceil(len(items) / size), "items": items[(page - 1) * size: page * size]}
+                    "total_pages": math.ceil(len(items) / size) - api.pages_understated_by,
+                    "items": [] if page in api.empty_pages else items[(page - 1) * size: page * size]}
             return self._send(200, json.dumps(body, ensure_ascii=False).encode())
 
         def _send(self, status: int, body: bytes) -> None:
@@ -164,6 +167,26 @@ def test_unknown_key_in_an_item_names_page_and_item(court_api, small_pages, monk
     assert outcome.status == "failed"
     assert outcome.message == ("feed court_dishonest_debtor, page 2 of court/dishonest-debtors for 2024-05-09, item "
                                "2: unknown key 'colour' (not a label, code or column of the feed).")
+
+
+def test_an_understated_page_count_or_an_empty_page_midway_fails_the_batch_and_loads_nothing(
+        court_api, small_pages, superuser_conn):
+    court_api.pages_understated_by = 2  # 23 items in pages of 10, announced as 1 page
+    [short] = extract_and_load(small_pages, date(2024, 5, 11))
+    assert short.status == "failed"
+    assert short.message.endswith("the API announced 23 items but its 1 page(s) held 10; nothing was loaded (a source "
+                                  "changing during the pull, or its page count understated).")
+    court_api.pages_understated_by, court_api.empty_pages = 0, {2}
+    [gap] = extract_and_load(small_pages, date(2024, 5, 12))
+    assert gap.status == "failed"
+    assert gap.message == ("feed court_dishonest_debtor, page 2 of court/dishonest-debtors for 2024-05-12: the page "
+                           "is empty though the API announces 3 pages; nothing was loaded (the source is changing or "
+                           "cut short; retry later).")
+    assert superuser_conn.execute("select count(*) from raw.court_dishonest_debtor where _batch_id = any(%s)",
+                                  ([short.batch_id, gap.batch_id],)).fetchone()[0] == 0
+    court_api.empty_pages = set()  # the source settled: the rerun loads everything
+    [whole] = extract_and_load(small_pages, date(2024, 5, 11))
+    assert (whole.status, whole.rows_received) == ("loaded", 23)
 
 
 def test_empty_day_loads_an_empty_batch(court_api):

@@ -11,4 +11,7 @@ create table if not exists ops.feed_page (
     primary key (feed, logical_date, page)
 );
 
+-- the item count the API announced for the whole pull: the stored pages must add up to it
+alter table ops.feed_page add column if not exists total_items integer;
+
 alter table ops.feed_page owner to loader;
