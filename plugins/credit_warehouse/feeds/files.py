@@ -93,8 +93,11 @@ def check_landing_path(feed: Feed, path: Path) -> None:
     except ValueError:  # a path given outside the landing root (tools, tests): its own folder
         expected = path.parent.resolve()
     if path.resolve().parent != expected:
-        raise FeedInputError(f"{where}: refused because it is a symbolic link pointing outside its landing folder "
-                             "(or lies in a folder that is one).")
+        if path.is_symlink():
+            raise FeedInputError(f"{where}: refused because it is a symbolic link pointing outside its landing "
+                                 "folder.")
+        raise FeedInputError(f"{where}: refused because its folder is a symbolic link pointing outside the landing "
+                             "folder.")
 
 
 def _printable(text: str) -> str:

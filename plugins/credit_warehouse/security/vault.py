@@ -16,7 +16,13 @@ import psycopg
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from psycopg import sql
 
-from credit_warehouse.identifiers import mask_resident_id, normalize_code, subject_hash
+from credit_warehouse.identifiers import (
+    is_valid_resident_id,
+    mask_resident_id,
+    normalize_code,
+    resident_ids_in,
+    subject_hash,
+)
 from credit_warehouse.settings import secret
 
 PERSON_KEY_LENGTH = 40  # hex characters of the HMAC kept in tokens (160 bits)
@@ -55,20 +61,27 @@ def tokenise_batch(conn: psycopg.Connection, feed: str, batch_id: int, columns: 
     even the gate's alerts or Data Docs, ever holds a full number. Returns how many new numbers were vaulted.
     """
     table = sql.Identifier("raw", feed)
-    found: set[str] = set()
+    day = conn.execute("select logical_date from ops.load_batch where batch_id = %s", (batch_id,)).fetchone()[0]
+    mapping: dict[str, str] = {}  # the value as delivered -> its token
+    numbers: set[str] = set()
     for column in columns:
-        rows = conn.execute(
-            sql.SQL(
-                "select distinct {col} from {table} where _batch_id = %s "
-                "and util.resident_id_is_valid(util.normalize_code({col}), "
-                "(select b.logical_date from ops.load_batch as b where b.batch_id = %s))"
-            ).format(col=sql.Identifier(column), table=table),
-            (batch_id, batch_id),
+        values = conn.execute(
+            sql.SQL("select distinct {col} from {table} where _batch_id = %s and {col} ~ '[0-9０-９]'").format(
+                col=sql.Identifier(column), table=table),
+            (batch_id,),
         ).fetchall()
-        found |= {row[0] for row in rows}
-    if not found:
+        for (value,) in values:
+            # the number as the cell holds it, or however written inside it (full-width, spaced, after a label
+            # such as 身份证:), valid on the delivery date; a cell naming two numbers is left for the gate to refuse
+            bare = normalize_code(value)
+            found = {bare} if is_valid_resident_id(bare, day) else {
+                number for _, _, number in resident_ids_in(value) if is_valid_resident_id(number, day)}
+            if len(found) == 1:
+                number = found.pop()
+                mapping[value] = token(number)
+                numbers.add(number)
+    if not mapping:
         return 0
-    mapping = {original: token(original) for original in found}
     conn.execute("create temporary table if not exists vault_map (original text primary key, token text not null)")
     conn.execute("truncate vault_map")
     with conn.cursor().copy("copy vault_map (original, token) from stdin") as copy:
@@ -76,12 +89,12 @@ def tokenise_batch(conn: psycopg.Connection, feed: str, batch_id: int, columns: 
             copy.write_row((original, replacement))
     vaulted = 0
     with conn.cursor() as cursor:
-        for original in found:
-            ciphertext, key_id = encrypt(original)
+        for number in numbers:
+            ciphertext, key_id = encrypt(number)
             cursor.execute(
                 "insert into vault.resident_id (person_key, id_masked, id_ciphertext, key_id, first_batch_id) "
                 "values (%s, %s, %s, %s, %s) on conflict (person_key) do nothing",
-                (person_key(original), mask_resident_id(normalize_code(original)), ciphertext, key_id, batch_id),
+                (person_key(number), mask_resident_id(number), ciphertext, key_id, batch_id),
             )
             vaulted += cursor.rowcount
     for column in columns:

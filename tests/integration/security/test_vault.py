@@ -63,3 +63,26 @@ def test_the_scan_finds_a_planted_number(security_night, superuser):
     assert sorted((f.location, f.count) for f in findings) == [("ops.scan_probe.extra", 1), ("ops.scan_probe.note", 1)]
     assert all(f.sample == mask_resident_id(security_night.person_id) for f in findings)
     assert security_night.person_id not in format_findings(findings)
+
+
+def test_a_number_written_with_a_label_full_width_or_spaced_in_an_id_column_is_vaulted(security_night, superuser):
+    from datetime import date
+
+    from credit_warehouse.identifiers import make_resident_id
+
+    from .conftest import _license, deliver
+
+    labelled = make_resident_id("370102", date(1979, 3, 22), 12)
+    spaced = make_resident_id("370102", date(1983, 9, 1), 7)
+    full_width = labelled.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    batch = deliver(superuser, "dept_license", "loaded", [
+        _license("济市监许〔2025〕41号", "赵六", subject_category="自然人", person_id_type="身份证",
+                 person_id_no=f"身份证:{full_width}"),
+        _license("济市监许〔2025〕42号", "孙七", subject_category="自然人", person_id_type="身份证",
+                 person_id_no=f"{spaced[:6]} {spaced[6:14]} {spaced[14:]}"),
+    ])
+    stored = [row[0] for row in superuser.execute(
+        "select person_id_no from raw.dept_license where _batch_id = %s order by _row_number", (batch,))]
+    assert stored == [vault.token(labelled), vault.token(spaced)]
+    vaulted = {row[0] for row in superuser.execute("select person_key from vault.resident_id")}
+    assert {vault.person_key(labelled), vault.person_key(spaced)} <= vaulted

@@ -73,7 +73,7 @@ def test_a_date_folder_that_links_out_of_the_landing_folder_is_refused(tmp_path,
     (tmp_path / "landing" / "dept_commitment").mkdir(parents=True)
     (tmp_path / "landing" / "dept_commitment" / DAY.isoformat()).symlink_to(elsewhere, target_is_directory=True)
     [path] = files.landing_files(feed, DAY)
-    with pytest.raises(FeedInputError, match="symbolic link pointing outside its landing folder"):
+    with pytest.raises(FeedInputError, match="its folder is a symbolic link pointing outside the landing folder"):
         files.inspect_file(feed, path)
 
 
