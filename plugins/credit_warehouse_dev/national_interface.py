@@ -25,6 +25,7 @@ while the server runs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -34,6 +35,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI, Request
@@ -41,7 +43,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from credit_warehouse.identifiers import is_valid_resident_id, is_valid_uscc
 from credit_warehouse.publish import signing
-from credit_warehouse.settings import ConfigurationError
+from credit_warehouse.settings import ConfigurationError, state_dir
 from credit_warehouse.settings import secret as settings_secret
 
 log = logging.getLogger(__name__)
@@ -110,10 +112,17 @@ class _QuietDrops(logging.Filter):
         return not (record.exc_info and isinstance(record.exc_info[1], _DroppedConnection))
 
 
-class NationalStore:
-    """What the platform holds and remembers; in memory, one event loop, guarded for the readers."""
+def nonce_file() -> Path:
+    """Where the interface keeps the nonces it has seen, so a restart does not reopen the replay window."""
+    return state_dir() / "national_interface" / "nonces"
 
-    def __init__(self, faults: Faults):
+
+class NationalStore:
+    """What the platform holds and remembers; in memory, one event loop, guarded for the readers. The nonces
+    it has seen are also appended to a file and read back on start: a request captured before a restart
+    stays a replay after it."""
+
+    def __init__(self, faults: Faults, nonces_path: Path | None = None):
         self.faults = faults
         self.lock = threading.Lock()
         self.rng = random.Random(faults.seed)
@@ -124,6 +133,17 @@ class NationalStore:
         self.nonces: dict[str, float] = {}
         self.refusals: list[dict] = []
         self.counters: Counter[str] = Counter()
+        self.nonces_path = nonces_path
+        if nonces_path is not None:
+            nonces_path.parent.mkdir(parents=True, exist_ok=True)
+            if nonces_path.exists():
+                recent = time.time() - 2 * TIMESTAMP_WINDOW  # older ones fail the timestamp check anyway
+                for line in nonces_path.read_text(encoding="ascii", errors="replace").splitlines():
+                    nonce, _, at = line.partition(" ")
+                    with contextlib.suppress(ValueError):
+                        if float(at) >= recent:
+                            self.nonces[nonce] = float(at)
+            nonces_path.write_text("".join(f"{n} {at}\n" for n, at in self.nonces.items()), encoding="ascii")
 
     def draw_fault(self) -> str | None:
         faults = self.faults
@@ -155,6 +175,9 @@ class NationalStore:
             if nonce in self.nonces:
                 return True
             self.nonces[nonce] = now
+            if self.nonces_path is not None:
+                with self.nonces_path.open("a", encoding="ascii", errors="replace") as kept:
+                    kept.write(f"{nonce} {now}\n")
             return False
 
     def apply(self, action: str, record: dict) -> dict:
@@ -244,10 +267,11 @@ def _validate(action: str, record: dict) -> tuple[str, str] | None:
     return None
 
 
-def create_app(faults: Faults | None = None, secret: bytes | None = None, key_id: str | None = None) -> FastAPI:
+def create_app(faults: Faults | None = None, secret: bytes | None = None, key_id: str | None = None,
+               nonces_path: Path | None = None) -> FastAPI:
     faults = faults or Faults.from_env()
     keys = {key_id or signing.DEFAULT_KEY_ID: secret if secret is not None else interface_secret()}
-    store = NationalStore(faults)
+    store = NationalStore(faults, nonces_path or nonce_file())
     app = FastAPI(title="Reference national credit interface", docs_url=None, redoc_url=None)
     app.state.store = store
 
@@ -354,9 +378,10 @@ def _server(app: FastAPI, host: str, port: int) -> uvicorn.Server:
 
 
 def start_national_interface(port: int = 0, faults: Faults | None = None, *, host: str = "127.0.0.1",
-                             secret: bytes | None = None, key_id: str | None = None):
+                             secret: bytes | None = None, key_id: str | None = None,
+                             nonces_path: Path | None = None):
     """Run the interface in a background thread; returns (base URL, stop function)."""
-    server = _server(create_app(faults, secret, key_id), host, port)
+    server = _server(create_app(faults, secret, key_id, nonces_path), host, port)
     thread = threading.Thread(target=server.run, name="national-interface", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -93,3 +93,22 @@ def test_dropped_connections_and_latency_still_end_in_exactly_once(put_records, 
     assert stats["faults"]["fault_drop"] > 0
     assert stats["applied_keys"] == 60 and stats["max_applications_per_key"] == 1
     client.close()
+
+
+def test_a_request_captured_before_a_restart_is_still_a_replay_after_it(kit, tmp_path):
+    from credit_warehouse_dev.national_interface import start_national_interface
+
+    nonces = tmp_path / "nonces"
+    body = _body(kit, 7)
+    captured = _signed("/v1/records", body, interface_secret(), key="restart-1")
+    url, stop = start_national_interface(port=0, nonces_path=nonces)
+    try:
+        assert httpx.post(f"{url}/v1/records", content=body, headers=captured).status_code == 200
+    finally:
+        stop()
+    url, stop = start_national_interface(port=0, nonces_path=nonces)  # the interface restarted
+    try:
+        replay = httpx.post(f"{url}/v1/records", content=body, headers=captured)
+        assert replay.status_code == 409 and replay.json()["error"] == "replayed"
+    finally:
+        stop()
