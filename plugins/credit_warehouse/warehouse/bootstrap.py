@@ -78,4 +78,16 @@ def bootstrap() -> list[str]:
             for path in sql_files():
                 target.execute(path.read_text())
                 applied.append(path.name)
+            _ensure_audit_mapping(target)
     return applied
+
+
+def _ensure_audit_mapping(conn: psycopg.Connection) -> None:
+    """The audited functions (owned by transformer) write ops.access_audit through dblink as the loader."""
+    options = sql.SQL("user 'loader', password {}").format(sql.Literal(secret("loader_password")))
+    if conn.execute("select 1 from pg_user_mappings where srvname = 'audit_loopback' and usename = 'transformer'"
+                    ).fetchone():
+        conn.execute(sql.SQL("alter user mapping for transformer server audit_loopback options (set {})").format(
+            sql.SQL("password {}").format(sql.Literal(secret("loader_password")))))
+    else:
+        conn.execute(sql.SQL("create user mapping for transformer server audit_loopback options ({})").format(options))

@@ -96,6 +96,16 @@ def test_archive_lookup_is_audited_too(security_night, superuser):
     assert _audit_rows(superuser)[before:] == [("analyst", security_night.company, "loan review L-7")]
 
 
+def test_a_lookup_stays_audited_when_the_caller_rolls_back(security_night, superuser):
+    before = len(_audit_rows(superuser))
+    with connect_as("analyst", security_night) as conn:
+        with conn.transaction(force_rollback=True):
+            [archive] = conn.execute("select analytics.credit_archive_of(%s, 'hidden lookup H-1')",
+                                     (security_night.company,)).fetchone()
+        assert archive["uscc"] == security_night.company  # the data went out ...
+    assert _audit_rows(superuser)[before:] == [("analyst", security_night.company, "hidden lookup H-1")]  # ... noted
+
+
 @pytest.mark.parametrize(
     ("subject", "purpose", "message"),
     [

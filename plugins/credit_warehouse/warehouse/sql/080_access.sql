@@ -20,6 +20,27 @@ alter default privileges for role transformer in schema analytics grant select o
 
 -- the audit trail: written by the functions below (owned by transformer), never by analysts directly
 grant insert on ops.access_audit to transformer;
+
+-- The audit row is written through a connection of its own (dblink to this very database, as the loader,
+-- which owns ops): it is committed before the data is returned, so a caller who rolls back afterwards
+-- still leaves it behind. The loader's password is set on the user mapping by bootstrap.py.
+create extension if not exists dblink schema util;
+do $$
+begin
+    if not exists (select 1 from pg_foreign_server where srvname = 'audit_loopback') then
+        execute format(
+            'create server audit_loopback foreign data wrapper dblink_fdw options (host %L, port %L, dbname %L)',
+            '127.0.0.1', current_setting('port'), current_database()
+        );
+    else
+        execute format(
+            'alter server audit_loopback options (set host %L, set port %L, set dbname %L)',
+            '127.0.0.1', current_setting('port'), current_database()
+        );
+    end if;
+end
+$$;
+grant usage on foreign server audit_loopback to transformer;
 revoke all on ops.access_audit from public, analyst, publisher;
 
 set role transformer;
@@ -123,7 +144,10 @@ begin
     if coalesce(trim(purpose), '') = '' then
         raise exception 'a purpose is required for an authorised query (授权查询), e.g. the authorisation reference';
     end if;
-    insert into ops.access_audit (role_name, subject_code, purpose) values (session_user, wanted, purpose);
+    perform util.dblink_exec('audit_loopback', format(
+        'insert into ops.access_audit (role_name, subject_code, purpose) values (%L, %L, %L)',
+        session_user, wanted, purpose
+    ));
     return wanted;
 end
 $$;
