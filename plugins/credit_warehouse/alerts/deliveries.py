@@ -7,30 +7,13 @@ attempt is recorded in ops.alert_log like the other alerts.
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 
-import psycopg
-
 from credit_warehouse.alerts.message import Alert
-from credit_warehouse.alerts.notify import dispatch
+from credit_warehouse.alerts.notify import dispatch, sent_before
 from credit_warehouse.alerts.routing import route
 from credit_warehouse.feeds.delivery_calendar import deadline
 from credit_warehouse.feeds.registry import get_feed
-from credit_warehouse.settings import database_url
-
-log = logging.getLogger(__name__)
-
-
-def _sent(kind: str, feed: str | None, day: date) -> bool:
-    try:
-        with psycopg.connect(database_url(role="loader"), autocommit=True) as conn:
-            return conn.execute(
-                "select exists (select 1 from ops.alert_log where alert_kind = %s and feed is not distinct from %s "
-                "and logical_date = %s and status = 'sent')", (kind, feed, day)).fetchone()[0]
-    except psycopg.Error as exc:
-        log.warning("could not read ops.alert_log: %s", exc)
-        return False
 
 
 def not_delivered_alert(feed_name: str, day: date, where: str) -> Alert:
@@ -57,7 +40,7 @@ def not_delivered_alert(feed_name: str, day: date, where: str) -> Alert:
 
 
 def alert_not_delivered(feed_name: str, day: date, where: str) -> dict[str, str]:
-    if _sent("not_delivered", feed_name, day):
+    if sent_before("not_delivered", feed_name, day):
         return {}
     recipients, webhooks = route([feed_name])
     return dispatch(not_delivered_alert(feed_name, day, where), recipients, webhooks)
@@ -111,7 +94,7 @@ def build_incomplete_alert(day: date, missing: list[str]) -> Alert:
 
 
 def alert_build_incomplete(day: date, missing: list[str]) -> dict[str, str]:
-    if not missing or _sent("build_incomplete", None, day):
+    if not missing or sent_before("build_incomplete", None, day):
         return {}
     recipients, webhooks = route(missing)
     return dispatch(build_incomplete_alert(day, missing), recipients, webhooks)

@@ -107,12 +107,13 @@ def send_night_digest(results) -> dict[str, str]:
     return dispatch(digest_alert(failing), recipients, webhooks)
 
 
-def _digest_sent(logical_date) -> bool:
+def sent_before(kind: str, feed: str | None, logical_date) -> bool:
+    """Whether an alert of this kind, for this feed (None: all feeds) and date, already went out."""
     try:
         with psycopg.connect(database_url(role="loader"), autocommit=True) as conn:
             return conn.execute(
-                "select exists (select 1 from ops.alert_log where alert_kind = 'digest' and feed is null "
-                "and logical_date = %s and status = 'sent')", (logical_date,)).fetchone()[0]
+                "select exists (select 1 from ops.alert_log where alert_kind = %s and feed is not distinct from %s "
+                "and logical_date = %s and status = 'sent')", (kind, feed, logical_date)).fetchone()[0]
     except psycopg.Error as exc:
         log.warning("could not read ops.alert_log: %s", exc)
         return False
@@ -123,7 +124,7 @@ def send_night_digest_once(logical_date, results, digest_threshold: int = DIGEST
     the per-feed alerts: the platform's duty officer sees the night at a glance. ``results`` are the
     night's recorded gate results (quality.gate.night_results)."""
     failing = [r for r in results if r.needs_alert]
-    if len({r.feed for r in failing}) < digest_threshold or _digest_sent(logical_date):
+    if len({r.feed for r in failing}) < digest_threshold or sent_before("digest", None, logical_date):
         return {}
     return send_night_digest(failing)
 
