@@ -48,12 +48,32 @@ def write_penalty_csv(path: Path, rows: int) -> None:
             out.write(",".join(varying.get(c.name, fixed.get(c.name, "")) for c in feed.columns) + "\r\n")
 
 
-def child(rows: int, landing: Path) -> dict:
+def bare_copy(path: Path) -> tuple[int, float]:
+    """The limit: COPY of the penalty file's raw bytes (PostgreSQL decodes GB18030) into a scratch table with
+    the raw table's columns, without header mapping, checks or row numbers; (rows, seconds)."""
     import psycopg
 
     from credit_warehouse.feeds.registry import get_feed
-    from credit_warehouse.load.pipeline import extract_and_load
     from credit_warehouse.settings import database_url
+
+    with psycopg.connect(database_url(role="loader")) as conn:
+        names = ", ".join(get_feed("dept_penalty").column_names)
+        conn.execute(f"create temporary table bench_raw on commit drop as select {names} from raw.dept_penalty "  # noqa: S608
+                     "with no data")
+        started = time.perf_counter()
+        with conn.cursor() as cursor, cursor.copy(
+            f"copy bench_raw ({names}) from stdin (format csv, header true, encoding 'GB18030')"  # noqa: S608
+        ) as copy, path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                copy.write(chunk)
+        seconds = time.perf_counter() - started
+        rows = conn.execute("select count(*) from bench_raw").fetchone()[0]
+    return rows, seconds
+
+
+def child(rows: int, landing: Path) -> dict:
+
+    from credit_warehouse.load.pipeline import extract_and_load
 
     folder = landing / "dept_penalty" / DAY.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
@@ -67,17 +87,7 @@ def child(rows: int, landing: Path) -> dict:
     assert outcome.status == "loaded" and outcome.rows_received == rows, outcome.message
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
-    with psycopg.connect(database_url(role="loader")) as conn:
-        names = ", ".join(get_feed("dept_penalty").column_names)
-        conn.execute(f"create temporary table bench_raw on commit drop as select {names} from raw.dept_penalty "  # noqa: S608
-                     "with no data")
-        start_raw = time.perf_counter()
-        with conn.cursor() as cursor, cursor.copy(
-            f"copy bench_raw ({names}) from stdin (format csv, header true, encoding 'GB18030')"  # noqa: S608
-        ) as copy, path.open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                copy.write(chunk)
-        raw_seconds = time.perf_counter() - start_raw
+    _, raw_seconds = bare_copy(path)
     path.unlink()
     return {"rows": rows, "mb": size / 1e6, "seconds": seconds, "rss_mb": peak_rss / 1024,
             "base_rss_mb": base_rss / 1024, "raw_seconds": raw_seconds}

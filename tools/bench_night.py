@@ -66,9 +66,7 @@ def _load_and_gate(day: date) -> dict:
 
 def _stage(name: str) -> dict:
     """One stage, run in this (child) process; returns its figures."""
-    import psycopg
 
-    from credit_warehouse.settings import database_url
 
     if name == "loader":
         from credit_warehouse.load.pipeline import extract_and_load
@@ -79,21 +77,9 @@ def _stage(name: str) -> dict:
         assert outcome.status == "loaded", outcome.message
         return {"rows": outcome.rows_received, "seconds": seconds}
     if name == "copy":
-        path = _penalty_file()
-        with path.open("rb") as handle:
-            header = handle.readline()
-        columns = len(header.decode("gb18030", errors="replace").split(","))
-        names = ", ".join(f"c{i}" for i in range(columns))
-        with psycopg.connect(database_url(role="loader")) as conn:
-            conn.execute(f"create temporary table bench_copy ({', '.join(f'c{i} text' for i in range(columns))})")
-            started = time.perf_counter()
-            with conn.cursor() as cursor, cursor.copy(
-                f"copy bench_copy ({names}) from stdin (format csv, header true, encoding 'GB18030')"  # noqa: S608
-            ) as copy, path.open("rb") as handle:
-                while chunk := handle.read(1 << 20):
-                    copy.write(chunk)
-            seconds = time.perf_counter() - started
-            rows = conn.execute("select count(*) from bench_copy").fetchone()[0]
+        from tools.bench_load import bare_copy
+
+        rows, seconds = bare_copy(_penalty_file())
         return {"rows": rows, "seconds": seconds}
     if name == "load":
         return _load_and_gate(NIGHT)
