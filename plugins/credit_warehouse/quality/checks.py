@@ -18,6 +18,9 @@ from credit_warehouse.feeds.registry import Feed
 from credit_warehouse.quality.suites import IDENTIFIER_FORMS, Check, Rule, Suite
 from credit_warehouse.settings import ConfigurationError
 
+# the check that finds a row an accepted batch already holds, unchanged (a redelivery repeating it)
+UNCHANGED = "business_key_new"
+
 _NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
 _FORM_NAMES = {
     "uscc": "a valid USCC (GB 32100 check character and embedded organisation code)",
@@ -274,7 +277,7 @@ class _Compiler:
                 ekey=key_expression(self.feed, "e"),
                 econtent=content_expression(self.feed, "e"),
             )
-            self.add("business_key_new", key, earlier,
+            self.add(UNCHANGED, key, earlier,
                      f"the same record (key {key}, same content) was already accepted in an earlier batch",
                      value=sql.SQL("'already accepted'"), needs_key=True)
 

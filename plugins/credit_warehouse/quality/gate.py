@@ -65,6 +65,9 @@ class GateResult:
     superseded: list[int] = field(default_factory=list)
     # double publicity reported after its deadline, per reporting department: accepted, counted, alerted
     late_reports: dict[str, int] = field(default_factory=dict)
+    # quarantined only because an accepted batch already holds them, unchanged (a corrected redelivery
+    # repeats the rows it does not correct): not counted against the threshold, not alerted
+    rows_unchanged: int = 0
 
     @property
     def held(self) -> bool:
@@ -73,7 +76,8 @@ class GateResult:
     @property
     def needs_alert(self) -> bool:
         """A held batch, one with quarantined rows or one with late reports tells the monitors."""
-        return self.held or self.rows_quarantined > 0 or self.schema_failed or bool(self.late_reports)
+        return (self.held or self.rows_quarantined > self.rows_unchanged or self.schema_failed
+                or bool(self.late_reports))
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -202,6 +206,8 @@ def _gate(conn: psycopg.Connection, feed: Feed, suite: Suite, batch_id: int, sta
         (batch_id,),
     ).fetchone()[0]
     counts = quarantine.reason_counts(conn, feed, batch_id)
+    unchanged = quarantine.unchanged_rows(conn, feed, batch_id)
+    failing = quarantined - unchanged
     late_query = checks_module.late_reports_query(feed, suite, logical_date, batch_id)
     late_reports = dict(conn.execute(late_query).fetchall()) if late_query else {}
 
@@ -214,12 +220,12 @@ def _gate(conn: psycopg.Connection, feed: Feed, suite: Suite, batch_id: int, sta
                     f"feed {feed.name}, batch {batch_id}: GX counted {outcome.count} rows failing {outcome.name} "
                     f"on {outcome.column} but the quarantine pass found {stored}."
                 )
-        if not outcome.success:
+        if not outcome.success and not (outcome.name == checks_module.UNCHANGED and not failing):
             failed.append(FailedExpectation(
                 expectation=outcome.name, column=outcome.column, message=outcome.message, count=outcome.count,
                 schema=outcome.schema, samples=outcome.samples))
 
-    share = quarantined / received if received else 0.0
+    share = failing / (received - unchanged) if failing else 0.0
     schema_failures = [f for f in failed if f.schema]
     held_reason = _held_reason(feed, schema_failures, share)
     status = "rejected" if held_reason else "accepted"
@@ -237,19 +243,19 @@ def _gate(conn: psycopg.Connection, feed: Feed, suite: Suite, batch_id: int, sta
     conn.execute(
         "insert into ops.gate_result (batch_id, feed, logical_date, suite_name, suite_version, status, "
         "rows_received, rows_accepted, rows_quarantined, failed_share, schema_failed, failed_expectations, "
-        "data_docs_path, seconds, late_reports, gated_at) "
-        "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, now()) "
+        "data_docs_path, seconds, late_reports, rows_unchanged, gated_at) "
+        "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, now()) "
         "on conflict (batch_id) do update set status = excluded.status, suite_version = excluded.suite_version, "
         "rows_received = excluded.rows_received, rows_accepted = excluded.rows_accepted, "
         "rows_quarantined = excluded.rows_quarantined, failed_share = excluded.failed_share, "
         "schema_failed = excluded.schema_failed, failed_expectations = excluded.failed_expectations, "
         "data_docs_path = excluded.data_docs_path, seconds = excluded.seconds, late_reports = excluded.late_reports, "
-        "gated_at = now()",
+        "rows_unchanged = excluded.rows_unchanged, gated_at = now()",
         (batch_id, feed.name, logical_date, suite.name, suite.version, status, received, accepted_rows, quarantined,
          share, bool(schema_failures),
          json.dumps([{"expectation": f.expectation, "column": f.column, "count": f.count, "schema": f.schema}
                      for f in failed], ensure_ascii=False),
-         validation.data_docs_path, seconds, json.dumps(late_reports, ensure_ascii=False)),
+         validation.data_docs_path, seconds, json.dumps(late_reports, ensure_ascii=False), unchanged),
     )
     conn.commit()
     return GateResult(
@@ -258,6 +264,7 @@ def _gate(conn: psycopg.Connection, feed: Feed, suite: Suite, batch_id: int, sta
         max_failed_share=feed.gate.max_failed_share, schema_failed=bool(schema_failures),
         failed_expectations=failed, data_docs_path=validation.data_docs_path, seconds=seconds,
         suite_version=suite.version, held_reason=held_reason, superseded=superseded, late_reports=late_reports,
+        rows_unchanged=unchanged,
     )
 
 
@@ -267,7 +274,7 @@ def night_results(logical_date: date) -> list[GateResult]:
         rows = conn.execute(
             "select g.feed, g.batch_id, g.status, g.rows_received, g.rows_accepted, g.rows_quarantined, "
             "g.failed_share, g.schema_failed, g.failed_expectations, g.data_docs_path, g.seconds, g.suite_version, "
-            "g.late_reports "
+            "g.late_reports, g.rows_unchanged "
             "from ops.gate_result as g join ops.load_batch as b using (batch_id) "
             "where g.logical_date = %s and b.status in ('accepted', 'rejected') "
             "order by g.feed, g.batch_id",
@@ -283,7 +290,8 @@ def night_results(logical_date: date) -> list[GateResult]:
                 for f in failed
             ],
             data_docs_path=docs, seconds=float(seconds), suite_version=version, late_reports=late,
+            rows_unchanged=unchanged,
         )
         for feed, batch_id, status, received, accepted, quarantined, share, schema_failed, failed, docs, seconds,
-        version, late in rows
+        version, late, unchanged in rows
     ]

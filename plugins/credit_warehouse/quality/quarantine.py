@@ -13,6 +13,7 @@ import psycopg
 from psycopg import sql
 
 from credit_warehouse.feeds.registry import Feed, load_registry
+from credit_warehouse.quality.checks import UNCHANGED
 from credit_warehouse.quality.suites import Check
 
 OWNER = "loader"
@@ -96,3 +97,11 @@ def reason_counts(conn: psycopg.Connection, feed: Feed, batch_id: int) -> dict[t
         "cross join lateral jsonb_array_elements(q.reasons) as reason where q._batch_id = %s group by 1, 2"
     ).format(_table(feed)), (batch_id,)).fetchall()
     return {(name, column): count for name, column, count in rows}
+
+
+def unchanged_rows(conn: psycopg.Connection, feed: Feed, batch_id: int) -> int:
+    """Quarantined rows whose only reason is that an accepted batch already holds them unchanged."""
+    return conn.execute(sql.SQL(
+        "select count(*) from {} as q where q._batch_id = %s and not exists ("
+        "select 1 from jsonb_array_elements(q.reasons) as reason where reason ->> 'expectation' <> %s)"
+    ).format(_table(feed)), (batch_id, UNCHANGED)).fetchone()[0]

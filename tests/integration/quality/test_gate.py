@@ -156,6 +156,22 @@ def test_the_same_record_again_in_a_later_batch_is_a_duplicate(kit):
     assert result.rows_quarantined == 1
 
 
+def test_a_corrected_redelivery_lands_and_its_unchanged_rows_are_no_failures(kit):
+    rows = [kit.penalty_row(n + 2500) for n in range(30)]
+    assert gate_batch("dept_penalty", kit.deliver("dept_penalty", rows), alert=False).status == "accepted"
+    corrected = [*rows[:29], kit.penalty_row(2529, penalty_content="警告（更正）")]
+    redelivery = kit.deliver("dept_penalty", corrected)
+    result = gate_batch("dept_penalty", redelivery, alert=False)
+    assert result.status == "accepted" and result.held_reason is None
+    assert (result.rows_quarantined, result.rows_unchanged, result.rows_accepted) == (29, 29, 1)
+    assert result.failed_share == 0.0 and not result.needs_alert and result.failed_expectations == []
+    assert sorted(_quarantine("dept_penalty", redelivery)) == list(range(1, 30))
+    # a row that also fails a real check still counts, and the unchanged ones are named beside it
+    again = kit.deliver("dept_penalty", [*rows[:29], kit.penalty_row(2529, decision_date="明天")])
+    dirty = gate_batch("dept_penalty", again, alert=False)
+    assert dirty.rows_unchanged == 29 and dirty.needs_alert and dirty.failed_share == 1.0
+
+
 def test_court_ids_are_accepted_masked_or_as_organisation_codes(kit):
     base = {"case_no": "(2019)鲁0102执1194号", "debtor_name": "张某", "court": "济南市历下区人民法院",
             "filed_on": "20190709", "published_on": "2019年11月28日", "performance": "全部未履行",

@@ -26,6 +26,8 @@ create table if not exists ops.gate_result (
 
 -- double publicity reported after its deadline, per reporting department: {"department": rows}
 alter table ops.gate_result add column if not exists late_reports jsonb not null default '{}';
+-- rows a redelivery repeats unchanged (same key, same content as an accepted row): held back, not failures
+alter table ops.gate_result add column if not exists rows_unchanged bigint not null default 0;
 
 create index if not exists gate_result_feed_date on ops.gate_result (feed, logical_date);
 
