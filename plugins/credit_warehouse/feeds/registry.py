@@ -41,7 +41,7 @@ _COLUMN_KEYS = {"name", "label", "code", "aliases", "required", "max_length", "p
 _SOURCE_KEYS = {
     "file": {"kind"},
     "http": {"kind", "endpoint", "page_size"},
-    "sql": {"kind", "table", "watermark_column", "database", "url_env"},
+    "sql": {"kind", "table", "watermark_column", "database", "url_env", "overlap_minutes"},
 }
 _DELIVERY_KEYS = {"calendar", "due"}
 _GATE_KEYS = {"max_failed_share", "hold_on_schema_failure"}
@@ -97,6 +97,9 @@ class Source:
     watermark_column: str = "updated_at"
     database: str | None = None  # sql: database on the warehouse server (default settings.SOURCE_DB)
     url_env: str | None = None  # sql: environment variable holding a full URL that overrides the database
+    # sql: each window also re-reads this many minutes before its start, so rows committed late with an
+    # earlier updated_at are still picked up; rows read twice unchanged are held back by the gate
+    overlap_minutes: int = 0
 
 
 @dataclass(frozen=True)
@@ -250,6 +253,10 @@ def _positive_int(value: Any, where: str) -> int:
     return value
 
 
+def _non_negative_int(value: Any, where: str) -> int:
+    return 0 if value == 0 and not isinstance(value, bool) else _positive_int(value, where)
+
+
 def _text(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise _fail(where, "must be a non-empty string")
@@ -323,6 +330,7 @@ def _parse_source(raw: Any, where: str) -> Source:
             watermark_column=_identifier(raw.get("watermark_column", "updated_at"), f"{where} watermark_column"),
             database=raw.get("database") and _text(raw["database"], f"{where} database"),
             url_env=raw.get("url_env") and _text(raw["url_env"], f"{where} url_env"),
+            overlap_minutes=_non_negative_int(raw.get("overlap_minutes", 0), f"{where} overlap_minutes"),
         )
     return Source(kind="file")
 

@@ -295,4 +295,6 @@ def _load_watermark_window(conn: psycopg.Connection, feed: Feed, logical_date: d
         return _already(feed, source, earlier)
     ledger.supersede_unfinished(conn, feed, identity, sha256, logical_date)
     batch_id = ledger.open_batch(conn, feed, logical_date, identity, sha256, None, since, upto)
-    return _load_batch(conn, feed, batch_id, source, lambda: sql.window_rows(feed, since, upto), table, None)
+    # re-read the margin before the window: rows committed late with an earlier updated_at
+    read_from = since - timedelta(minutes=feed.source.overlap_minutes) if since is not None else None
+    return _load_batch(conn, feed, batch_id, source, lambda: sql.window_rows(feed, read_from, upto), table, None)

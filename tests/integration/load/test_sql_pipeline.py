@@ -11,7 +11,9 @@ import pytest
 from credit_warehouse import settings
 from credit_warehouse.feeds.registry import get_feed
 from credit_warehouse.feeds.sql import url_env
+from credit_warehouse.identifiers import make_uscc
 from credit_warehouse.load.pipeline import extract_and_load
+from credit_warehouse.quality.gate import gate_batch
 from credit_warehouse.settings import PLATFORM_TZ
 
 pytestmark = pytest.mark.integration
@@ -45,12 +47,13 @@ def source_db(warehouse_server, warehouse_db, monkeypatch):
         admin.execute(f'drop database if exists "{name}" with (force)')
 
 
-def _bill(conn, bill_no: str, updated_at: datetime, amount: str = "1234.50") -> None:
+def _bill(conn, bill_no: str, updated_at: datetime, amount: str = "1234.50",
+          uscc: str = "91340100MA2N0XXX1Q") -> None:
     conn.execute(
-        "insert into water_bill values (%s, '202405', '91340100MA2N0XXX1Q', %s, '非居民用水', '合肥某某公司', "
+        "insert into water_bill values (%s, '202405', %s, %s, '非居民用水', '合肥某某公司', "
         "'合肥市蜀山区', 3, %s, 12.30, '340104', '王师傅', %s) on conflict (bill_no) do update set "
         "arrears_amount_yuan = excluded.arrears_amount_yuan, updated_at = excluded.updated_at",
-        (bill_no, f"A{bill_no}", amount, updated_at),
+        (bill_no, uscc, f"A{bill_no}", amount, updated_at),
     )
 
 
@@ -87,6 +90,32 @@ def test_watermark_windows_load_each_change_once(source_db, superuser_conn):
     total = superuser_conn.execute("select count(*) from raw.utility_water").fetchone()[0]
     extract_and_load("utility_water", date(2024, 6, 2))
     assert superuser_conn.execute("select count(*) from raw.utility_water").fetchone()[0] == total
+
+
+def test_rows_committed_late_inside_a_loaded_window_are_picked_up_once(source_db, superuser_conn):
+    assert get_feed("utility_water").source.overlap_minutes == 60
+    uscc = make_uscc("9", "1", "340104", "MA2N0001")
+    with psycopg.connect(source_db, autocommit=True) as source:
+        _bill(source, "L1", uscc=uscc, updated_at=datetime(2024, 8, 1, 9, tzinfo=PLATFORM_TZ))
+        _bill(source, "L2", uscc=uscc, updated_at=datetime(2024, 8, 1, 23, 40, tzinfo=PLATFORM_TZ))
+    [first] = extract_and_load("utility_water", date(2024, 8, 1))
+    assert gate_batch("utility_water", first.batch_id, alert=False).rows_accepted == 2
+    with psycopg.connect(source_db, autocommit=True) as source:
+        # committed after the night's window was read, stamped before its end (a long billing transaction)
+        _bill(source, "L3", uscc=uscc, updated_at=datetime(2024, 8, 1, 23, 55, tzinfo=PLATFORM_TZ))
+        _bill(source, "L4", uscc=uscc, updated_at=datetime(2024, 8, 2, 10, tzinfo=PLATFORM_TZ))
+    [second] = extract_and_load("utility_water", date(2024, 8, 2))
+    loaded = superuser_conn.execute("select bill_no from raw.utility_water where _batch_id = %s order by _row_number",
+                                    (second.batch_id,)).fetchall()
+    assert [bill for (bill,) in loaded] == ["L2", "L3", "L4"]  # the hour before the window re-read
+    result = gate_batch("utility_water", second.batch_id, alert=False)
+    assert (result.status, result.rows_accepted, result.rows_unchanged) == ("accepted", 2, 1)
+    assert not result.needs_alert
+    accepted = superuser_conn.execute(
+        "select r.bill_no from raw.utility_water as r join ops.load_batch as b on b.batch_id = r._batch_id "
+        "where b.status = 'accepted' and r.bill_no like 'L%%' and not exists (select 1 from quarantine.utility_water "
+        "as q where q._batch_id = r._batch_id and q._row_number = r._row_number) order by 1").fetchall()
+    assert [bill for (bill,) in accepted] == ["L1", "L2", "L3", "L4"]  # each once, none lost
 
 
 def test_source_down_and_missing_column_are_recorded(source_db, monkeypatch, superuser_conn):
