@@ -8,8 +8,9 @@ from datetime import date
 import psycopg
 from psycopg.types.json import Jsonb
 
+from credit_warehouse.feeds.headers import json_value_text
 from credit_warehouse.feeds.http import Page
-from credit_warehouse.feeds.registry import Feed
+from credit_warehouse.feeds.registry import Feed, normalize_header
 
 
 def stored_pages(conn: psycopg.Connection, feed: Feed, logical_date: date) -> tuple[int, int | None, int]:
@@ -62,3 +63,34 @@ def iter_stored_pages(conn: psycopg.Connection, feed: Feed, logical_date: date, 
 
 def clear_pages(conn: psycopg.Connection, feed: Feed, logical_date: date) -> None:
     conn.execute("delete from ops.feed_page where feed = %s and logical_date = %s", (feed.name, logical_date))
+
+
+def item_keys(feed: Feed, items: list) -> list[tuple]:
+    """The business key of each item, in page order (keys matched as record_to_row matches them)."""
+    index = feed.header_index
+    positions = [feed.column_names.index(name) for name in feed.business_key]
+    keys = []
+    for item in items:
+        by_position = {index.get(normalize_header(str(key))): value for key, value in item.items()}
+        keys.append(tuple(json_value_text(by_position.get(position)) for position in positions))
+    return keys
+
+
+def stored_item_keys(conn: psycopg.Connection, feed: Feed, logical_date: date, page: int) -> list[tuple]:
+    row = conn.execute("select items from ops.feed_page where feed = %s and logical_date = %s and page = %s",
+                       (feed.name, logical_date, page)).fetchone()
+    return item_keys(feed, row[0]) if row else []
+
+
+def repeated_across_pages(conn: psycopg.Connection, feed: Feed, logical_date: date,
+                          last: int) -> tuple[int, int] | None:
+    """(earlier page, later page) of the first item whose key appears again on a later page: a source that
+    shifted under a paged pull doubles the item at a page boundary (and loses another)."""
+    seen: dict[tuple, int] = {}
+    for number, items in iter_stored_pages(conn, feed, logical_date, last):
+        keys = item_keys(feed, items)
+        for key in keys:
+            if key in seen and seen[key] != number:
+                return seen[key], number
+        seen.update((key, number) for key in keys if key not in seen)
+    return None

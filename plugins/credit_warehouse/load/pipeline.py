@@ -219,12 +219,8 @@ def _load_api_pull(conn: psycopg.Connection, feed: Feed, logical_date: date) -> 
     ledger.supersede_unfinished(conn, feed, identity, sha256, logical_date)
     batch_id = ledger.open_batch(conn, feed, logical_date, identity, sha256)
 
-    last, total, _ = pages.stored_pages(conn, feed, logical_date)
-    resumed_at = last + 1 if last else None
     try:
-        if total is None or last < total:
-            for page in http.iter_pages(feed, logical_date, start_page=last + 1):
-                pages.store_page(conn, feed, logical_date, page)
+        note = _pull_pages(conn, feed, logical_date)
     except SourceUnavailable as exc:
         _record_failure(conn, feed, batch_id, source, str(exc))
         raise  # the task fails and is retried; the pages stored so far are kept for the resumed pull
@@ -241,6 +237,13 @@ def _load_api_pull(conn: psycopg.Connection, feed: Feed, logical_date: date) -> 
                                f"feed {feed.name}, {source}: the API announced {announced} items but its {last} "
                                f"page(s) held {stored}; nothing was loaded (a source changing during the pull, or "
                                "its page count understated).")
+    repeated = pages.repeated_across_pages(conn, feed, logical_date, last)
+    if repeated:
+        pages.clear_pages(conn, feed, logical_date)
+        return _record_failure(conn, feed, batch_id, source,
+                               f"feed {feed.name}, {source}: an item of page {repeated[1]} repeats one of page "
+                               f"{repeated[0]} (the source changed during the pull, so another item was missed); "
+                               "nothing was loaded and a rerun pulls the whole date again.")
 
     endpoint = feed.source.endpoint
     page_of_row: list[int] = []
@@ -259,9 +262,37 @@ def _load_api_pull(conn: psycopg.Connection, feed: Feed, logical_date: date) -> 
 
     outcome = _load_batch(conn, feed, batch_id, source, rows, row_source, size,
                           after_copy=lambda: pages.clear_pages(conn, feed, logical_date))
-    if resumed_at and outcome.status == "loaded":
-        outcome = BatchOutcome(**{**outcome.__dict__, "message": outcome.message + f" Resumed at page {resumed_at}."})
+    if note and outcome.status == "loaded":
+        outcome = BatchOutcome(**{**outcome.__dict__, "message": outcome.message + note})
     return outcome
+
+
+def _pull_pages(conn: psycopg.Connection, feed: Feed, logical_date: date) -> str:
+    """Fetch and store every page not stored yet; returns how the pull resumed ('' when it did not).
+
+    A resumed pull first fetches its last stored page again: when its item keys are no longer the stored
+    ones, the source has shifted (items added or removed before it) and resuming would lose one item and
+    double another, so the stored pages are dropped and the date is pulled again from page 1.
+    """
+    last, total, _ = pages.stored_pages(conn, feed, logical_date)
+    if total is not None and last >= total:
+        return ""
+    start, note = 1, ""
+    if last:
+        pager = http.iter_pages(feed, logical_date, start_page=last)
+        try:
+            again = next(pager, None)
+        finally:
+            pager.close()
+        if again is not None and pages.item_keys(feed, again.items) == pages.stored_item_keys(
+                conn, feed, logical_date, last):
+            start, note = last + 1, f" Resumed at page {last + 1}."
+        else:
+            pages.clear_pages(conn, feed, logical_date)
+            note = f" The source changed since page {last} was stored, so the date was pulled again from page 1."
+    for page in http.iter_pages(feed, logical_date, start_page=start):
+        pages.store_page(conn, feed, logical_date, page)
+    return note
 
 
 # --- SQL sources -----------------------------------------------------------------------------------

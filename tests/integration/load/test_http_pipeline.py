@@ -31,8 +31,14 @@ class CourtApi:
         self.items = 23
         self.pages_understated_by = 0  # total_pages reported short of the truth
         self.empty_pages: set[int] = set()  # pages answering no items though more pages follow
+        self.added_in_front = 0  # new debtors listed before the others (the source shifting between pulls)
+        self.shift_after_page: int | None = None  # add one in front once this page has been served
 
     def debtors(self, day: str) -> list[dict]:
+        return [*({**item, "caseCode": item["caseCode"].replace("执", "执新")}
+                  for item in self._debtors(day, self.added_in_front)), *self._debtors(day, self.items)]
+
+    def _debtors(self, day: str, count: int) -> list[dict]:
         return [
             {"caseCode": f"({day[:4]})皖1122执{i}号", "iname": f"张{i}", "sexy": "男性", "age": 40 + i % 30,
              "cardNum": "3423011964****3224", "businessEntity": "", "courtName": "安徽省某县人民法院",
@@ -40,7 +46,7 @@ class CourtApi:
              "publishDate": "2019年11月28日", "duty": "给付货款", "performance": "全部未履行",
              "performedPart": "暂无", "unperformPart": "暂无", "disruptTypeName": "违反财产报告制度",
              "partyTypeName": "580"}
-            for i in range(self.items)
+            for i in range(count)
         ]
 
 
@@ -68,6 +74,8 @@ def court_api(monkeypatch, warehouse_db):
             body = {"date": query["date"], "page": page, "page_size": size, "total": len(items),
                     "total_pages": math.ceil(len(items) / size) - api.pages_understated_by,
                     "items": [] if page in api.empty_pages else items[(page - 1) * size: page * size]}
+            if page == api.shift_after_page:
+                api.added_in_front += 1
             return self._send(200, json.dumps(body, ensure_ascii=False).encode())
 
         def _send(self, status: int, body: bytes) -> None:
@@ -139,9 +147,42 @@ def test_malformed_page_fails_then_the_rerun_resumes_at_that_page(court_api, sma
     [loaded] = extract_and_load(small_pages, day)
     assert (loaded.status, loaded.rows_received) == ("loaded", 23)
     assert "Resumed at page 3" in loaded.message
-    assert [page for _, page in court_api.requests] == [3]  # pages 1 and 2 came from ops.feed_page
+    # pages 1 and 2 came from ops.feed_page; page 2 fetched again to check the source has not shifted
+    assert [page for _, page in court_api.requests] == [2, 3]
     assert superuser_conn.execute("select status from ops.load_batch where batch_id = %s",
                                   (failed.batch_id,)).fetchone()[0] == "superseded"
+
+
+def test_a_resumed_pull_whose_source_shifted_starts_again_and_loses_nothing(court_api, small_pages,
+                                                                         superuser_conn):
+    day = date(2024, 5, 20)
+    court_api.malformed = {3}
+    [failed] = extract_and_load(small_pages, day)
+    assert failed.status == "failed"
+    court_api.malformed.clear()
+    court_api.added_in_front = 1  # a new debtor listed first: every stored item moved one place on
+    court_api.requests.clear()
+    [loaded] = extract_and_load(small_pages, day)
+    assert (loaded.status, loaded.rows_received) == ("loaded", 24)
+    assert "pulled again from page 1" in loaded.message
+    assert [page for _, page in court_api.requests] == [2, 1, 2, 3]  # page 2 checked, then the whole date
+    cases = superuser_conn.execute("select count(*), count(distinct case_no) from raw.court_dishonest_debtor "
+                                   "where _batch_id = %s", (loaded.batch_id,)).fetchone()
+    assert cases == (24, 24)
+
+
+def test_a_source_shifting_during_the_pull_fails_the_batch_instead_of_doubling_an_item(court_api, small_pages,
+                                                                                       superuser_conn):
+    day = date(2024, 5, 21)
+    court_api.shift_after_page = 1  # between page 1 and page 2 a new debtor is listed first
+    [outcome] = extract_and_load(small_pages, day)
+    assert outcome.status == "failed"
+    assert "an item of page 2 repeats one of page 1" in outcome.message
+    assert superuser_conn.execute("select count(*) from raw.court_dishonest_debtor where _batch_id = %s",
+                                  (outcome.batch_id,)).fetchone()[0] == 0
+    court_api.shift_after_page = None
+    [rerun] = extract_and_load(small_pages, day)
+    assert (rerun.status, rerun.rows_received) == ("loaded", 24)
 
 
 def test_bad_token_and_missing_configuration(court_api, monkeypatch, superuser_conn):
