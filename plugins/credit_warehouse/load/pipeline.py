@@ -123,7 +123,7 @@ def _finish_batch(conn: psycopg.Connection, feed: Feed, batch_id: int, count: in
                   bytes_received: int | None) -> OverLength:
     """Inside the load transaction: count over-long values, vault resident IDs, mark the batch loaded."""
     long_values = over_length(conn, feed, batch_id)
-    tokenise_batch(conn, feed.name, batch_id, feed.personal_id_columns)
+    tokenise_batch(conn, feed, batch_id)
     ledger.mark_loaded(conn, batch_id, count, bytes_received)
     return long_values
 

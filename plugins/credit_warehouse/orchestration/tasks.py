@@ -133,10 +133,12 @@ def build_warehouse(day: date, trigger: str, missing: list[str]) -> dict:
 
     from credit_warehouse.alerts.deliveries import alert_build_incomplete
     from credit_warehouse.load import deliveries
-    from credit_warehouse.transform.dbt import run_dbt
+    from credit_warehouse.transform.dbt import run_dbt, target_dir
     from credit_warehouse.transform.freshness import source_freshness
+    from credit_warehouse.transform.leaks import contain_leaks
 
     build = run_dbt(["build", "--fail-fast", "--vars", json.dumps({"as_of_date": day.isoformat()})], night=day)
+    leaks = contain_leaks(day, target_dir())
     freshness = source_freshness(day)
     run_dbt(["docs", "generate"])
     deliveries.record_build(day, trigger, missing)
@@ -147,6 +149,7 @@ def build_warehouse(day: date, trigger: str, missing: list[str]) -> dict:
         "dbt": summary[-1].split("Done.", 1)[-1].strip() if summary else "done",
         "missing_feeds": missing,
         "stale_sources": sorted(name for name, status in freshness.items() if status != "pass"),
+        "personal_data_masked": [f"{leak.relation}.{leak.column}" for leak in leaks],
     }
 
 

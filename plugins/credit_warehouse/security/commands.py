@@ -1,7 +1,8 @@
 """``credit-warehouse scan-personal-data``: proof that no full resident-ID number left the vault.
 
-Scans the night's output folders (logs, mails, Data Docs, reports, Airflow task logs) and the derived
-warehouse schemas; prints where numbers were found (masked) and exits 1 if any was.
+Scans the night's output folders (logs, mails, Data Docs, reports, Airflow task logs, dbt's target and
+run results), the derived warehouse schemas and Airflow's metadata database (XCom, run confs, Asset
+events); prints where numbers were found (masked) and exits 1 if any was.
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from credit_warehouse.settings import ConfigurationError
 def _scan(args: argparse.Namespace) -> int:
     import psycopg
 
-    from credit_warehouse.security.scan import default_paths, format_findings, scan_files, scan_warehouse
+    from credit_warehouse.security.scan import (
+        default_paths,
+        format_findings,
+        scan_airflow,
+        scan_files,
+        scan_warehouse,
+    )
 
     paths = args.paths or default_paths()
     findings, files = scan_files(paths)
@@ -30,6 +37,13 @@ def _scan(args: argparse.Namespace) -> int:
             ) from None
         findings += in_tables
         print(f"Scanned {relations} table(s) and view(s) of the derived schemas and ops.")
+        try:
+            in_airflow, relations = scan_airflow()
+        except psycopg.OperationalError:
+            print("Airflow's metadata database does not exist yet (no night has run through Airflow); not scanned.")
+        else:
+            findings += in_airflow
+            print(f"Scanned {relations} table(s) of Airflow's metadata database (XCom, run confs, Asset events).")
     print(format_findings(findings))
     return 1 if findings else 0
 
@@ -37,7 +51,8 @@ def _scan(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     scan = subparsers.add_parser(
         "scan-personal-data",
-        help="look for full resident-ID numbers in logs, mails, Data Docs, reports and the derived tables",
+        help="look for full resident-ID numbers in logs, mails, Data Docs, reports, dbt's target, the derived "
+             "tables and Airflow's metadata (XCom)",
     )
     scan.add_argument("--paths", nargs="+", type=Path, default=None,
                       help="folders or files to scan (default: the state folder's logs, mail, data_docs, "

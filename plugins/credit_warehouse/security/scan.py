@@ -19,7 +19,7 @@ import psycopg
 from psycopg import sql
 
 from credit_warehouse.identifiers import mask_resident_id, resident_ids_in
-from credit_warehouse.settings import database_url, state_dir
+from credit_warehouse.settings import AIRFLOW_DB, database_url, state_dir
 
 # derived layers; raw, quarantine and the vault hold personal data by design and are not scanned
 WAREHOUSE_SCHEMAS = ("staging", "intermediate", "marts", "publish", "analytics", "snapshots", "ops")
@@ -51,8 +51,11 @@ def full_ids(text: str) -> Iterator[str]:
 
 
 def default_paths() -> list[Path]:
+    """Every folder the night writes to: logs (dbt's included), mail, Data Docs, reports, Airflow task logs,
+    and dbt's target and kept run results (compiled SQL, manifests, test failures)."""
     root = state_dir()
-    return [root / "logs", root / "mail", root / "data_docs", root / "reports", root / "airflow" / "logs"]
+    return [root / "logs", root / "mail", root / "data_docs", root / "reports", root / "airflow" / "logs",
+            root / "dbt_target", root / "dbt_runs"]
 
 
 def _file_ids(path: Path) -> Iterator[str]:
@@ -98,12 +101,12 @@ def scan_files(paths: Iterable[Path]) -> tuple[list[Finding], int]:
     return findings, len(files)
 
 
-def _text_columns(conn: psycopg.Connection) -> dict[tuple[str, str], list[str]]:
+def _text_columns(conn: psycopg.Connection, schemas: tuple[str, ...]) -> dict[tuple[str, str], list[str]]:
     rows = conn.execute(
         "select table_schema, table_name, column_name from information_schema.columns "
         "where table_schema = any(%s) and (data_type = any(%s) or (data_type = 'ARRAY' and udt_name = any(%s))) "
         "order by table_schema, table_name, ordinal_position",
-        (list(WAREHOUSE_SCHEMAS), list(TEXT_TYPES), list(TEXT_ARRAYS)),
+        (list(schemas), list(TEXT_TYPES), list(TEXT_ARRAYS)),
     ).fetchall()
     columns: dict[tuple[str, str], list[str]] = {}
     for schema, table, column in rows:
@@ -114,13 +117,21 @@ def _text_columns(conn: psycopg.Connection) -> dict[tuple[str, str], list[str]]:
 
 def scan_warehouse(url: str | None = None) -> tuple[list[Finding], int]:
     """Findings in every text, JSON and text-array column of every table and view of the derived schemas
-    (superuser by default: the scan must see everything), and how many tables and views were read.
+    (superuser by default: the scan must see everything), and how many tables and views were read."""
+    return _scan_database(url or database_url(), WAREHOUSE_SCHEMAS)
 
-    Names come from the catalogue and are quoted with sql.Identifier; no value is ever put into SQL text.
-    """
+
+def scan_airflow(url: str | None = None) -> tuple[list[Finding], int]:
+    """The same over Airflow's metadata database: XCom values, run confs, Asset event extras, rendered task
+    fields, the audit log; locations are prefixed airflow:."""
+    return _scan_database(url or database_url(AIRFLOW_DB), ("public",), "airflow:")
+
+
+def _scan_database(url: str, schemas: tuple[str, ...], prefix: str = "") -> tuple[list[Finding], int]:
+    """Names come from the catalogue and are quoted with sql.Identifier; no value is ever put into SQL text."""
     findings: dict[str, Finding] = {}
-    with psycopg.connect(url or database_url(), autocommit=True) as conn:
-        relations = _text_columns(conn)
+    with psycopg.connect(url, autocommit=True) as conn:
+        relations = _text_columns(conn, schemas)
         for (schema, table), columns in relations.items():
             values = [sql.SQL("translate({}::text, %s, %s)").format(sql.Identifier(c)) for c in columns]
             statement = sql.SQL("select {values} from {table} where concat_ws(' ', {values}) ~ %s").format(
@@ -130,7 +141,7 @@ def scan_warehouse(url: str | None = None) -> tuple[list[Finding], int]:
             for row in conn.execute(statement, params):
                 for column, value in zip(columns, row, strict=True):
                     for number in full_ids(value or ""):
-                        location = f"{schema}.{table}.{column}"
+                        location = f"{prefix}{schema}.{table}.{column}"
                         findings.setdefault(location, Finding(location, 0, mask_resident_id(number))).count += 1
     return list(findings.values()), len(relations)
 

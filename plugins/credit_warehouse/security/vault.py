@@ -1,10 +1,10 @@
 """The resident-ID vault: numbers kept encrypted in one restricted table, tokens everywhere else.
 
-A loaded batch is tokenised in its load transaction: each distinct resident-ID number in its
-personal-ID columns that is valid on the delivery date (check digit, a birth date not after it) is
-encrypted into vault.resident_id (AES-256-GCM, key from the environment) and replaced, in raw, by
-"<masked>#<person key>". The person key is an HMAC-SHA256 of the normalised number under its own
-secret, so a person's records still join up downstream.
+A loaded batch is tokenised in its load transaction: each resident-ID number in its personal-ID
+columns, or written inside any other text column of a personal-data-bearing feed, that is valid on the
+delivery date (check digit, a birth date not after it) is encrypted into vault.resident_id (AES-256-GCM,
+key from the environment) and replaced, in raw, by "<masked>#<person key>". The person key is an
+HMAC-SHA256 of the normalised number under its own secret, so a person's records still join up downstream.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import psycopg
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from psycopg import sql
 
+from credit_warehouse.feeds.registry import Feed
 from credit_warehouse.identifiers import (
     is_valid_resident_id,
     mask_resident_id,
@@ -54,39 +55,83 @@ def decrypt(ciphertext: bytes) -> str:
     return AESGCM(key).decrypt(ciphertext[:12], ciphertext[12:], key_id.encode()).decode()
 
 
-def tokenise_batch(conn: psycopg.Connection, feed: str, batch_id: int, columns: tuple[str, ...]) -> int:
+# a run of 18 ID characters, one space or hyphen allowed between them, after full-width folding: PostgreSQL
+# narrows the rows with it, Python (resident_ids_in) judges each candidate
+_ID_SHAPED = "[1-9]([ -]?[0-9]){16}[ -]?[0-9Xx]"
+_FULL_WIDTH, _HALF_WIDTH = "０１２３４５６７８９Ｘｘ－\u3000", "0123456789Xx- "
+
+
+def tokenise_batch(conn: psycopg.Connection, feed: Feed, batch_id: int) -> int:
     """Vault the resident-ID numbers of a freshly loaded batch and put tokens in their place in raw.
 
-    Runs inside the load transaction (as loader), before the gate: nothing downstream of the load, not
-    even the gate's alerts or Data Docs, ever holds a full number. Returns how many new numbers were vaulted.
+    A feed with personal-ID columns bears personal data: there every resident-ID number valid on the
+    delivery date is replaced, in the ID columns (the whole cell, however written) and inside every other
+    text column (违法事实 naming a person, a note glued to a number), before the gate or anything else reads
+    the row. Runs inside the load transaction, as loader. Returns how many new numbers were vaulted.
     """
-    table = sql.Identifier("raw", feed)
-    day = conn.execute("select logical_date from ops.load_batch where batch_id = %s", (batch_id,)).fetchone()[0]
-    mapping: dict[str, str] = {}  # the value as delivered -> its token
-    numbers: set[str] = set()
-    for column in columns:
-        values = conn.execute(
-            sql.SQL("select distinct {col} from {table} where _batch_id = %s and {col} ~ '[0-9０-９]'").format(
-                col=sql.Identifier(column), table=table),
-            (batch_id,),
-        ).fetchall()
-        for (value,) in values:
-            # the number as the cell holds it, or however written inside it (full-width, spaced, after a label
-            # such as 身份证:), valid on the delivery date; a cell naming two numbers is left for the gate to refuse
-            bare = normalize_code(value)
-            found = {bare} if is_valid_resident_id(bare, day) else {
-                number for _, _, number in resident_ids_in(value) if is_valid_resident_id(number, day)}
-            if len(found) == 1:
-                number = found.pop()
-                mapping[value] = token(number)
-                numbers.add(number)
-    if not mapping:
+    if not feed.personal_id_columns:
         return 0
-    conn.execute("create temporary table if not exists vault_map (original text primary key, token text not null)")
-    conn.execute("truncate vault_map")
-    with conn.cursor().copy("copy vault_map (original, token) from stdin") as copy:
-        for original, replacement in mapping.items():
-            copy.write_row((original, replacement))
+    table = sql.Identifier("raw", feed.raw_table)
+    day = conn.execute("select logical_date from ops.load_batch where batch_id = %s", (batch_id,)).fetchone()[0]
+    numbers: set[str] = set()
+    conn.execute("create temporary table if not exists vault_cell (row_number bigint not null, column_name text "
+                 "not null, token text not null, primary key (column_name, row_number))")
+    conn.execute("truncate vault_cell")
+    for column in feed.column_names:
+        is_id_column = column in feed.personal_id_columns
+        cells = []
+        for row_number, value in _candidates(conn, table, batch_id, column,
+                                             "[0-9０-９]" if is_id_column else _ID_SHAPED):
+            replaced = _id_cell(value, day) if is_id_column else _text_cell(value, day)
+            if replaced:
+                cells.append((row_number, column, replaced[0]))
+                numbers.update(replaced[1])
+        if cells:
+            with conn.cursor().copy("copy vault_cell (row_number, column_name, token) from stdin") as copy:
+                for cell in cells:
+                    copy.write_row(cell)
+    vaulted = _vault(conn, numbers, batch_id)
+    for (column,) in conn.execute("select distinct column_name from vault_cell").fetchall():
+        conn.execute(
+            sql.SQL("update {table} as t set {col} = c.token from vault_cell as c where t._batch_id = %s "
+                    "and c.column_name = %s and t._row_number = c.row_number").format(
+                table=table, col=sql.Identifier(column)),
+            (batch_id, column),
+        )
+    return vaulted
+
+
+def _id_cell(value: str, day) -> tuple[str, set[str]] | None:
+    """An ID column's cell: the number as the cell holds it, or written inside it (full-width, spaced, after a
+    label such as 身份证:); a cell naming two numbers is left for the gate to refuse."""
+    bare = normalize_code(value)
+    found = {bare} if is_valid_resident_id(bare, day) else {
+        number for _, _, number in resident_ids_in(value) if is_valid_resident_id(number, day)}
+    if len(found) != 1:
+        return None
+    return token(next(iter(found))), found
+
+
+def _text_cell(value: str, day) -> tuple[str, set[str]] | None:
+    """Any other text: each number written in it replaced by its token where it stands."""
+    found = [(start, end, number) for start, end, number in resident_ids_in(value)
+             if is_valid_resident_id(number, day)]
+    for start, end, number in reversed(found):
+        value = value[:start] + token(number) + value[end:]
+    return (value, {number for _, _, number in found}) if found else None
+
+
+def _candidates(conn: psycopg.Connection, table: sql.Identifier, batch_id: int, column: str,
+                prefilter: str) -> list[tuple[int, str]]:
+    """(row number, value) of the batch's cells in ``column`` that may hold a number (PostgreSQL narrows)."""
+    return conn.execute(
+        sql.SQL("select _row_number, {col} from {table} where _batch_id = %s "
+                "and translate({col}, %s, %s) ~ %s").format(col=sql.Identifier(column), table=table),
+        (batch_id, _FULL_WIDTH, _HALF_WIDTH, prefilter),
+    ).fetchall()
+
+
+def _vault(conn: psycopg.Connection, numbers: set[str], batch_id: int) -> int:
     vaulted = 0
     with conn.cursor() as cursor:
         for number in numbers:
@@ -97,12 +142,4 @@ def tokenise_batch(conn: psycopg.Connection, feed: str, batch_id: int, columns: 
                 (person_key(number), mask_resident_id(number), ciphertext, key_id, batch_id),
             )
             vaulted += cursor.rowcount
-    for column in columns:
-        conn.execute(
-            sql.SQL(
-                "update {table} as t set {col} = m.token from vault_map as m "
-                "where t._batch_id = %s and t.{col} = m.original"
-            ).format(table=table, col=sql.Identifier(column)),
-            (batch_id,),
-        )
     return vaulted

@@ -56,7 +56,7 @@ def deliver(conn: psycopg.Connection, feed: str, status: str, rows: list[dict]) 
             ),
             [*row.values(), batch_id, number],
         )
-    tokenise_batch(conn, feed, batch_id, get_feed(feed).personal_id_columns)
+    tokenise_batch(conn, get_feed(feed), batch_id)
     return batch_id
 
 

@@ -67,7 +67,7 @@ def deliver(
                 [batch_id, number, json.dumps(quarantined[number], ensure_ascii=False), *values],
             )
     # as on load: resident-ID numbers go to the vault, tokens take their place
-    tokenise_batch(conn, feed, batch_id, get_feed(feed).personal_id_columns)
+    tokenise_batch(conn, get_feed(feed), batch_id)
     return batch_id
 
 

@@ -436,3 +436,30 @@ def test_objection_handling_days(second_night):
     [month] = analysis(second_night, "monitoring_this_month")
     assert month["objections_closed"] == 1
     assert month["avg_objection_handling_working_days"] == Decimal("2.0")  # 19 Feb -> 21 Feb
+
+
+def test_a_number_past_the_gate_is_masked_and_alerted_and_the_build_goes_on(second_night):
+    from credit_warehouse.security.scan import full_ids
+    from credit_warehouse.transform.dbt import target_dir
+    from credit_warehouse.transform.leaks import contain_leaks
+
+    conn = second_night
+    [record_id] = conn.execute(
+        "update marts.fct_credit_record set details = details || jsonb_build_object('note', %s) "
+        "where record_id = (select min(record_id) from marts.fct_credit_record) returning record_id",
+        (f"当事人ID{PERSON_ID}",)).fetchone()
+    tested = run_dbt(["test", "--select", "fct_credit_record", "--vars", VARS])
+    assert tested.returncode == 0 and "WARN=1" in tested.stdout  # a warning, not a failure of the night
+
+    leaks = contain_leaks(NIGHT_TWO, target_dir())
+    assert [(leak.relation, leak.column, leak.rows, leak.masked) for leak in leaks] == [
+        ("marts.fct_credit_record", "details", 1, True)]
+    [note] = conn.execute("select details ->> 'note' from marts.fct_credit_record where record_id = %s",
+                          (record_id,)).fetchone()
+    assert note == f"当事人ID{mask_resident_id(PERSON_ID)}" and not list(full_ids(note))
+    [(subject, status)] = conn.execute(
+        "select subject, status from ops.alert_log where alert_kind = 'personal_data' and logical_date = %s",
+        (NIGHT_TWO,)).fetchall()
+    assert "masked" in subject and PERSON_ID not in subject
+    again = run_dbt(["test", "--select", "fct_credit_record", "--vars", VARS])
+    assert "WARN=0" in again.stdout and contain_leaks(NIGHT_TWO, target_dir()) == []

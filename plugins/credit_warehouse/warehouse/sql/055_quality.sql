@@ -59,7 +59,7 @@ create table if not exists ops.alert_log (
 -- the kinds grew with the scheduler's alerts (a delivery missing at its deadline, a build without it)
 alter table ops.alert_log drop constraint if exists alert_log_alert_kind_check;
 alter table ops.alert_log add constraint alert_log_alert_kind_check check (
-    alert_kind in ('batch', 'digest', 'task_failure', 'not_delivered', 'build_incomplete')
+    alert_kind in ('batch', 'digest', 'task_failure', 'not_delivered', 'build_incomplete', 'personal_data')
 );
 
 create index if not exists alert_log_batch on ops.alert_log (batch_id, channel) where batch_id is not null;

@@ -1,0 +1,111 @@
+"""Defence in depth after the gate: a full resident-ID number dbt finds is masked where it landed and alerted.
+
+The loader tokenises every number it can see and the gate refuses the rest, so this should never fire.
+When it does, one row must not stop the night for every feed: the ``no_full_resident_id`` tests only warn,
+and after the build this reads which of them warned (run results and manifest), counts each offending
+column again, masks the rows of tables in place (as the transformer, their owner; views hold nothing of
+their own and the tables built from them are masked) and tells the monitors where, never what.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from credit_warehouse.alerts.message import Alert
+from credit_warehouse.alerts.notify import dispatch
+from credit_warehouse.alerts.routing import route
+from credit_warehouse.settings import database_url
+
+LEAK_TEST = "no_full_resident_id"
+WARNED = ("warn", "fail")
+TEXT_TYPES = ("text", "character varying", "json", "jsonb", "ARRAY")
+# how a column of each type is read as text and written back after masking
+_MASKED = {"json": "util.mask_personal_data({c}::text)::json", "jsonb": "util.mask_personal_data({c}::text)::jsonb",
+           "ARRAY": "util.mask_personal_data({c}::text)::text[]"}
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Leak:
+    relation: str  # schema.name
+    column: str
+    rows: int
+    masked: bool  # False for a view: the tables built from it are masked instead
+
+
+def warned_relations(target: Path) -> list[tuple[str, str, str]]:
+    """(schema, name, materialization) of every model whose personal-data test warned in the last dbt run."""
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    relations = []
+    for result in results:
+        test = nodes.get(result["unique_id"], {})
+        if (test.get("test_metadata") or {}).get("name") != LEAK_TEST or result["status"] not in WARNED:
+            continue
+        model = nodes[test["depends_on"]["nodes"][0]]
+        relations.append((model["schema"], model["alias"], model["config"]["materialized"]))
+    return relations
+
+
+def contain(relations: list[tuple[str, str, str]]) -> list[Leak]:
+    """Count the rows holding a full number per text column; mask them in tables."""
+    leaks = []
+    with psycopg.connect(database_url(role="transformer"), autocommit=True) as conn:
+        for schema, name, materialized in relations:
+            table = sql.Identifier(schema, name)
+            columns = conn.execute(
+                "select column_name, data_type from information_schema.columns where table_schema = %s "
+                "and table_name = %s and data_type = any(%s) order by ordinal_position",
+                (schema, name, list(TEXT_TYPES)),
+            ).fetchall()
+            for column, data_type in columns:
+                found = sql.SQL("exists (select 1 from util.resident_ids_in({}::text))").format(sql.Identifier(column))
+                rows = conn.execute(sql.SQL("select count(*) from {} where {}").format(table, found)).fetchone()[0]
+                if not rows:
+                    continue
+                masked = materialized != "view"
+                if masked:
+                    expression = _MASKED.get(data_type, "util.mask_personal_data({c})")
+                    conn.execute(sql.SQL("update {} set {} = {} where {}").format(
+                        table, sql.Identifier(column), sql.SQL(expression).format(c=sql.Identifier(column)), found))
+                leaks.append(Leak(f"{schema}.{name}", column, rows, masked))
+                log.error("personal data after the gate: %s rows of %s.%s.%s hold a full resident-ID number%s",
+                          rows, schema, name, column, " (masked)" if masked else "")
+    return leaks
+
+
+def leak_alert(day: date, leaks: list[Leak]) -> Alert:
+    return Alert(
+        kind="personal_data",
+        title=f"warehouse build ({day.isoformat()}): full resident-ID numbers found after the gate, masked",
+        lines=[
+            f"Delivery date: {day.isoformat()}",
+            "The personal-data tests of dbt found full resident-ID numbers past the loader and the gate:",
+            *(f"- {leak.relation}.{leak.column}: {leak.rows} row(s), "
+              + ("masked in place" if leak.masked else "a view; the tables built from it are masked")
+              for leak in leaks),
+            "",
+            "The build went on; no number is shown here.",
+            "Next step: find the feed and column that carried it (quarantine and raw keep the batch) and extend "
+            "its gate rule no_resident_id_in_text or the feed's personal_id columns, so the loader vaults it.",
+        ],
+        logical_date=day.isoformat(),
+        severity="error",
+    )
+
+
+def contain_leaks(day: date, target: Path) -> list[Leak]:
+    """After a build: mask and alert what the personal-data tests found. Returns what was found."""
+    leaks = contain(warned_relations(target))
+    if leaks:
+        recipients, webhooks = route([])  # every feed's monitors: the feed is not known yet
+        dispatch(leak_alert(day, leaks), recipients, webhooks)
+    return leaks
