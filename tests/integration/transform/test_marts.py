@@ -445,7 +445,7 @@ def test_a_number_past_the_gate_is_masked_and_alerted_and_the_build_goes_on(seco
 
     conn = second_night
     [record_id] = conn.execute(
-        "update marts.fct_credit_record set details = details || jsonb_build_object('note', %s) "
+        "update marts.fct_credit_record set details = details || jsonb_build_object('note', %s::text) "
         "where record_id = (select min(record_id) from marts.fct_credit_record) returning record_id",
         (f"当事人ID{PERSON_ID}",)).fetchone()
     tested = run_dbt(["test", "--select", "fct_credit_record", "--vars", VARS])
