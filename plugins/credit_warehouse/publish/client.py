@@ -21,7 +21,7 @@ import httpx
 
 from credit_warehouse.publish import signing
 from credit_warehouse.publish.breaker import CircuitBreaker
-from credit_warehouse.settings import ConfigurationError
+from credit_warehouse.settings import ConfigurationError, database_url
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +101,11 @@ _breakers_lock = threading.Lock()
 
 
 def breaker_for(settings: ClientSettings) -> CircuitBreaker:
-    """One breaker per interface URL per process, so an outage seen by one push is known to the next."""
+    """The interface's breaker, its state in the warehouse: every pusher process and task try shares it."""
     with _breakers_lock:
         if settings.base_url not in _breakers:
-            _breakers[settings.base_url] = CircuitBreaker(settings.breaker_threshold, settings.breaker_reset)
+            _breakers[settings.base_url] = CircuitBreaker.shared(
+                settings.base_url, database_url(role="publisher"), settings.breaker_threshold, settings.breaker_reset)
         return _breakers[settings.base_url]
 
 

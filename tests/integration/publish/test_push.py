@@ -163,3 +163,38 @@ def test_withdrawal_reaches_the_interface_and_rejections_keep_their_reason(put_r
         "select count(*) from ops.publish_receipt join ops.publish_outbox using (outbox_id) where action = 'withdraw'"
     ).fetchone()[0] == 1
     client.close()
+
+
+def test_the_breaker_is_shared_by_processes_and_task_tries_through_the_warehouse(publish_models):
+    from credit_warehouse import settings
+    from credit_warehouse.publish.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
+
+    url = settings.database_url(role="publisher")
+    interface = f"http://127.0.0.1:9/{time.time_ns()}"
+    first = CircuitBreaker.shared(interface, url, failure_threshold=3, reset_timeout=1.0)
+    second = CircuitBreaker.shared(interface, url, failure_threshold=3, reset_timeout=1.0)  # another worker
+    for _ in range(3):
+        first.record_failure()
+    assert second.state == OPEN and not second.allow() and second.times_opened == 1
+    later_try = CircuitBreaker.shared(interface, url, failure_threshold=3, reset_timeout=1.0)  # a new task try
+    assert later_try.state == OPEN
+    time.sleep(1.1)
+    assert second.state == HALF_OPEN and second.allow() and not first.allow()  # one probe between them
+    second.record_success()
+    assert first.state == CLOSED and first.allow()
+
+
+def test_the_breaker_stays_closed_for_a_degraded_interface_and_opens_for_a_dead_one():
+    import random
+
+    from credit_warehouse.publish.breaker import CLOSED, OPEN, CircuitBreaker
+
+    degraded = CircuitBreaker(failure_threshold=5, reset_timeout=30)
+    rng = random.Random(7)
+    for _ in range(5000):  # 30% errors, 10% timeouts, 5% throttled (counted as up)
+        (degraded.record_failure if rng.random() < 0.40 else degraded.record_success)()
+    assert degraded.times_opened <= 1 and degraded.state == CLOSED
+    dead = CircuitBreaker(failure_threshold=5, reset_timeout=30)
+    for _ in range(5):
+        dead.record_failure()
+    assert dead.state == OPEN

@@ -110,3 +110,18 @@ to publisher;
 -- the dbt delta model (publish.publish_national_delta) leaves out what the outbox already holds
 grant select on ops.publish_outbox to transformer;
 grant select on all tables in schema publish to publisher;
+
+-- the circuit breaker of each national interface (publish/breaker.py), shared by every pusher process and
+-- task try: an outage one of them found holds the others back until a probe succeeds
+create table if not exists ops.publish_breaker (
+    interface text primary key,
+    state text not null default 'closed' check (state in ('closed', 'open', 'half_open')),
+    failures integer not null default 0,
+    recent text not null default '',
+    opened_at double precision not null default 0,
+    probe_in_flight boolean not null default false,
+    times_opened integer not null default 0,
+    changed_at timestamptz not null default now()
+);
+
+grant select, insert, update on ops.publish_breaker to publisher;
