@@ -3,7 +3,7 @@
 Runs against a throw-away database on the embedded server (dropped afterwards) and an in-process
 reference interface on 127.0.0.1:
 
-    .venv/bin/python tools/bench_publish.py --records 2000 --batch-size 100 --workers 2
+    .venv/bin/python tools/bench_publish.py --records 20000 --batch-size 1000 --workers 8
 """
 
 from __future__ import annotations
@@ -11,19 +11,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import threading
 import time
 import uuid
 from datetime import date
 
+import httpx
 import psycopg
 
 from credit_warehouse import settings
 from credit_warehouse.identifiers import make_uscc
 from credit_warehouse.publish import outbox
-from credit_warehouse.publish.breaker import CircuitBreaker
-from credit_warehouse.publish.client import ClientSettings, NationalClient
-from credit_warehouse.publish.push import push_pending
+from credit_warehouse.publish.client import ClientSettings
+from credit_warehouse.publish.push import push_all
 from credit_warehouse.warehouse import bootstrap, embedded
 from credit_warehouse_dev.national_interface import Faults, interface_secret, start_national_interface
 
@@ -71,34 +70,26 @@ def _fill(superuser_url: str, count: int, run: str) -> None:
 
 
 def _push_all(url: str, workers: int, batch_size: int, timeout: float) -> float:
+    """Push as the night does (push_all: concurrent claimers, production backoff, shared breaker) until the
+    outbox is empty, rows handed back for later included."""
     started = time.monotonic()
-
-    def work(index: int) -> None:
-        client_settings = ClientSettings(base_url=url, secret=interface_secret(), batch_size=batch_size,
-                                         timeout=timeout, backoff_base=0.05, backoff_max=1.0, breaker_threshold=50)
-        client = NationalClient(client_settings, CircuitBreaker(50, 1.0))
-        with outbox.connect() as conn, client:
-            while True:
-                push_pending(client=client, worker=f"bench-{index}")
-                left = conn.execute("select count(*) from ops.publish_outbox "
-                                    "where status in ('pending', 'in_flight')").fetchone()[0]
-                if not left:
-                    return
-                time.sleep(0.02)
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.monotonic() - started
+    client_settings = ClientSettings(base_url=url, secret=interface_secret(), batch_size=batch_size, workers=workers,
+                                     timeout=timeout)
+    with outbox.connect() as conn:
+        while True:
+            push_all(client_settings)
+            left = conn.execute("select count(*) from ops.publish_outbox "
+                                "where status in ('pending', 'in_flight')").fetchone()[0]
+            if not left:
+                return time.monotonic() - started
+            time.sleep(0.02)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=2000)
-    parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=ClientSettings.batch_size)
+    parser.add_argument("--workers", type=int, default=ClientSettings.workers)
     args = parser.parse_args()
 
     if not settings.external_database_url():
@@ -112,8 +103,8 @@ def main() -> None:
             conn.execute(STAND_IN_SQL)
         scenarios = (
             ("no faults", Faults(seed=1)),
-            ("30% 5xx, 10% timeouts, 5% 429", Faults(error_rate=0.3, timeout_rate=0.1, rate_limit_rate=0.05,
-                                                      timeout_sleep=1.0, seed=1)),
+            ("30% 5xx, 10% timeouts, 10% 429, 5% dropped", Faults(
+                error_rate=0.3, timeout_rate=0.1, rate_limit_rate=0.1, drop_rate=0.05, timeout_sleep=1.0, seed=1)),
         )
         for name, faults in scenarios:
             _fill(superuser_url, args.records, name.split()[0].replace("%", ""))
@@ -123,10 +114,17 @@ def main() -> None:
             url, stop = start_national_interface(port=0, faults=faults)
             try:
                 elapsed = _push_all(url, args.workers, args.batch_size, timeout=0.5)
+                stats = httpx.get(f"{url}/v1/stats", timeout=10).json()
+                with psycopg.connect(superuser_url) as conn:
+                    opened = conn.execute("select coalesce(sum(times_opened), 0) from ops.publish_breaker "
+                                          "where interface = %s", (url,)).fetchone()[0]
             finally:
                 stop()
+            once = stats["applied_keys"] == released and stats["max_applications_per_key"] == 1
             print(f"{name}: staged+contract {released} records in {staging:.1f}s; pushed in {elapsed:.2f}s = "
-                  f"{released / elapsed:,.0f} records/s ({args.workers} workers, batch {args.batch_size})")
+                  f"{released / elapsed:,.0f} records/s ({args.workers} workers, batch {args.batch_size}); "
+                  f"{stats['applied_keys']} applied, each exactly once: {'yes' if once else 'NO'}; "
+                  f"faults served: {stats['faults']}; breaker opened {opened} time(s)")
     finally:
         with psycopg.connect(settings.server_url() + "/postgres", autocommit=True) as conn:
             conn.execute(psycopg.sql.SQL("drop database if exists {} with (force)").format(

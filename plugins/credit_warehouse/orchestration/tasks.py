@@ -160,9 +160,9 @@ def stage_publication(day: date) -> int:
 
 
 def push_publication() -> dict:
-    from credit_warehouse.publish.push import push_pending
+    from credit_warehouse.publish.push import push_all
 
-    summary = push_pending()
+    summary = push_all()
     if summary.breaker_open:
         # what was pushed stays pushed; the retry picks up the rest once the interface answers again
         raise RuntimeError("the national interface is unavailable (circuit breaker open); the task will retry")

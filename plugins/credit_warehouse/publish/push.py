@@ -6,6 +6,7 @@ Safe to run in several threads or processes at once: each claims its own rows (S
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -36,6 +37,35 @@ class PushSummary:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.breaker_open = self.breaker_open or other.breaker_open
         self.errors.extend(other.errors)
+
+
+def push_all(settings: ClientSettings | None = None) -> PushSummary:
+    """Push with ``settings.workers`` concurrent claimers (threads, each with its own connection and HTTP
+    client, sharing the breaker) until the outbox has nothing claimable now or the breaker opens."""
+    started = time.monotonic()
+    settings = settings or ClientSettings.from_env()
+    summaries: list[PushSummary] = []
+    errors: list[BaseException] = []
+    prefix = outbox.worker_name()
+
+    def claimer(index: int) -> None:
+        try:
+            summaries.append(push_pending(settings=settings, worker=f"{prefix}-{index}"))
+        except BaseException as error:  # re-raised below, in the caller's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=claimer, args=(i,), name=f"publish-{i}") for i in range(settings.workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    total = PushSummary()
+    for summary in summaries:
+        total.add(summary)
+    total.elapsed_seconds = time.monotonic() - started
+    return total
 
 
 def push_pending(max_batches: int | None = None, *, settings: ClientSettings | None = None,

@@ -124,4 +124,6 @@ create table if not exists ops.publish_breaker (
     changed_at timestamptz not null default now()
 );
 
+alter table ops.publish_breaker add column if not exists open_streak integer not null default 0;
+
 grant select, insert, update on ops.publish_breaker to publisher;
