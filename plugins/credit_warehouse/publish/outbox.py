@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import socket
 import threading
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from credit_warehouse.settings import database_url
 log = logging.getLogger(__name__)
 
 STAGE_LOCK = "credit_warehouse.publish.stage"
-LEASE = "5 minutes"
+ENV_LEASE = "CREDIT_WAREHOUSE_PUBLISH_LEASE_SECONDS"  # how long a claim lasts: a dead claimer's rows then return
 
 # The same key as signing.idempotency_key, computed where the rows are selected.
 _STAGE_SQL = """
@@ -204,7 +205,7 @@ def claim_batch(conn: psycopg.Connection, limit: int, worker: str) -> list[dict]
     """Claim up to ``limit`` released rows for this worker (committed at once, so others skip them)."""
     with conn.transaction():
         rows = conn.cursor(row_factory=dict_row).execute(
-            _CLAIM_SQL, {"limit": limit, "worker": worker, "lease": LEASE}
+            _CLAIM_SQL, {"limit": limit, "worker": worker, "lease": f"{float(os.environ.get(ENV_LEASE, 300))} seconds"}
         ).fetchall()
     return sorted(rows, key=lambda r: r["outbox_id"])
 
