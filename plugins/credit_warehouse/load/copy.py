@@ -120,8 +120,52 @@ def copy_csv_bytes(
     statement = sql.SQL(
         "copy {} ({}) from stdin (format csv, header true, delimiter {}, encoding {}, force_null ({}))"
     ).format(raw_table(feed), columns, sql.Literal(delimiter), sql.Literal(PG_ENCODINGS[encoding]), columns)
+    lines = LineCounter()
     with conn.cursor() as cursor:
         with cursor.copy(statement) as copy, path.open("rb") as handle:
             while chunk := handle.read(1 << 20):
+                lines.feed(chunk)
                 copy.write(chunk)
-        return cursor.rowcount
+        records = cursor.rowcount
+    account_for_lines(conn, feed, batch_id, source, lines.total, records)
+    return records
+
+
+class LineCounter:
+    """Physical lines of a file as PostgreSQL's CSV reader sees them (LF, CRLF or CR ends a line), counted
+    from the bytes while they stream (GB18030, GBK and UTF-8 never hold CR or LF inside a character)."""
+
+    def __init__(self) -> None:
+        self.ends = 0
+        self._last = b""
+
+    def feed(self, chunk: bytes) -> None:
+        pairs = chunk.count(b"\r\n") + (self._last == b"\r" and chunk[:1] == b"\n")
+        self.ends += chunk.count(b"\n") + chunk.count(b"\r") - pairs
+        self._last = chunk[-1:]
+
+    @property
+    def total(self) -> int:
+        return self.ends + (self._last not in (b"", b"\n", b"\r"))  # a last line without its line end
+
+
+class LinesUnaccounted(Exception):
+    """The file's lines are not all in the records COPY read (header, records and line breaks inside values)."""
+
+
+def account_for_lines(conn: psycopg.Connection, feed: Feed, batch_id: int, source: str, lines: int,
+                      records: int) -> None:
+    """Every line of the file is the header, a record, or a line break inside a quoted value: counted
+    independently of the parser, so a file whose lines did not all arrive as records is refused."""
+    if lines == 1 + records:
+        return
+    breaks = sql.SQL(" + ").join(
+        sql.SQL("coalesce(array_length(regexp_split_to_array({}, {}), 1) - 1, 0)").format(
+            sql.Identifier(name), sql.Literal("\r\n|\r|\n"))
+        for name in feed.column_names)
+    inside = conn.execute(sql.SQL("select coalesce(sum({}), 0) from {} where _batch_id = %s").format(
+        breaks, raw_table(feed)), (batch_id,)).fetchone()[0]
+    if lines != 1 + records + inside:
+        raise LinesUnaccounted(
+            f"feed {feed.name}, file {source}: {lines} lines but the header, {records} records and {inside} line "
+            f"break(s) inside quoted values account for {1 + records + inside}; nothing was loaded.")

@@ -23,7 +23,14 @@ from credit_warehouse.feeds.errors import FeedInputError, SourceUnavailable
 from credit_warehouse.feeds.headers import Row, record_to_row
 from credit_warehouse.feeds.registry import Feed, get_feed
 from credit_warehouse.load import ledger, pages
-from credit_warehouse.load.copy import OverLength, RefusedValue, copy_csv_bytes, copy_rows, over_length
+from credit_warehouse.load.copy import (
+    LinesUnaccounted,
+    OverLength,
+    RefusedValue,
+    copy_csv_bytes,
+    copy_rows,
+    over_length,
+)
 from credit_warehouse.load.raw_tables import ensure_raw_table
 from credit_warehouse.security.vault import tokenise_batch
 from credit_warehouse.settings import PLATFORM_TZ, ConfigurationError, database_url
@@ -199,6 +206,8 @@ def _copy_csv_fast(conn: psycopg.Connection, feed: Feed, batch_id: int, facts: f
                                    facts.encoding, facts.name)
             ledger.set_layout(conn, batch_id, layout.layout)
             long_values = _finish_batch(conn, feed, batch_id, count, facts.size)
+    except LinesUnaccounted as exc:
+        return _record_failure(conn, feed, batch_id, f"file {facts.name}", str(exc))
     except psycopg.Error as exc:
         log.info("feed %s, file %s: COPY of the raw bytes refused (%s); loading through the Python path",
                  feed.name, facts.name, (exc.diag.message_primary or type(exc).__name__).split(":", 1)[0])

@@ -316,3 +316,24 @@ def test_a_bom_before_gb18030_and_a_nul_fail_their_own_batch_in_one_sentence_and
     assert outcomes[1].message.endswith("2-nul.csv, row 2, field subject_name: a NUL character, which PostgreSQL "
                                         "text cannot hold; remove it and deliver again.")
     assert _raw_count(superuser_conn, "dept_commitment", outcomes[2].batch_id) == 2
+
+
+def test_every_line_of_a_file_is_accounted_for_by_header_records_and_quoted_line_breaks(landing, superuser_conn):
+    from credit_warehouse.load.copy import LineCounter, LinesUnaccounted, account_for_lines
+
+    day = date(2024, 3, 20)
+    body = (HEADER + "\r\n" + _rows(2) + '企业X,91310000MA1FL99999,审批替代型,"第一行\r\n第二行\n第三行",2024-03-01,'
+            "市市场监管局,履约,")  # quoted line breaks, and no line end after the last record
+    _deliver(landing, "dept_commitment", day, "a.csv", body.encode("gb18030"))
+    [outcome] = extract_and_load("dept_commitment", day)
+    assert (outcome.status, outcome.rows_received) == ("loaded", 3)
+    feed = get_feed("dept_commitment")
+    counter = LineCounter()
+    for start in range(0, len(body.encode()), 7):  # chunk boundaries anywhere, a CRLF split by one included
+        counter.feed(body.encode()[start:start + 7])
+    assert counter.total == 6  # header, 2 records, and a record over 3 lines
+    with superuser_conn.transaction():
+        account_for_lines(superuser_conn, feed, outcome.batch_id, "a.csv", 6, 3)
+        with pytest.raises(LinesUnaccounted, match=r"a.csv: 7 lines but the header, 3 records and 2 line break\(s\) "
+                                                   r"inside quoted values account for 6; nothing was loaded"):
+            account_for_lines(superuser_conn, feed, outcome.batch_id, "a.csv", 7, 3)
