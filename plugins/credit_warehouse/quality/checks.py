@@ -322,12 +322,15 @@ def gx_query(composed: sql.Composable, conn: psycopg.Connection) -> str:
     return text.replace(_GX_BATCH, "{batch}")
 
 
-def _unexpected_rows_query(condition, value, needs_key: bool, keyed: sql.Composable) -> sql.Composable:
-    source = sql.SQL(_GX_BATCH)
-    if needs_key:
-        source = sql.SQL("(select *, {} from {}) as keyed").format(keyed, source)
-    return sql.SQL("select _row_number, {} as value from {} where {} order by _row_number").format(
-        value, source, condition)
+def quarantined_rows_query(feed: Feed, batch_id: int, name: str, column: str | None) -> sql.Composable:
+    """The rows of a batch the one quarantine pass found failing a check, with the value it showed: what GX
+    reports for that expectation (each condition is computed once per row, in that pass, never again)."""
+    return sql.SQL(
+        "select q._row_number, reason ->> 'value' as value from {} as q "
+        "cross join lateral jsonb_array_elements(q.reasons) as reason where q._batch_id = {} "
+        "and reason ->> 'expectation' = {} and (reason ->> 'column') is not distinct from {} order by 1"
+    ).format(sql.Identifier("quarantine", feed.raw_table), sql.Literal(int(batch_id)), sql.Literal(name),
+             sql.Literal(column))
 
 
 def required_populated_query(feed: Feed, conn: psycopg.Connection, layout: str | None = None) -> str | None:
@@ -358,11 +361,10 @@ def compile_checks(feed: Feed, suite: Suite, logical_date: date, batch_id: int,
     compiler.registry_rules(feed.layout(layout).required, extra_required)
     for rule in rules:
         compiler.rule(rule)
-    keyed = key_columns_sql(feed, across_batches(suite))
     return [
         Check(name=name, column=column, condition=condition.as_string(conn), value=value.as_string(conn),
               message=message, needs_key=needs_key,
-              query=gx_query(_unexpected_rows_query(condition, value, needs_key, keyed), conn))
+              query=gx_query(quarantined_rows_query(feed, batch_id, name, column), conn))
         for name, column, condition, value, message, needs_key in compiler.checks
     ]
 

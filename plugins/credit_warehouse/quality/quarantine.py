@@ -90,15 +90,6 @@ def write_quarantine(conn: psycopg.Connection, feed: Feed, checks: list[Check], 
     return conn.execute(statement).rowcount
 
 
-def reason_counts(conn: psycopg.Connection, feed: Feed, batch_id: int) -> dict[tuple[str, str | None], int]:
-    """Rows per (expectation, column) among the batch's quarantined rows."""
-    rows = conn.execute(sql.SQL(
-        "select reason ->> 'expectation', reason ->> 'column', count(*) from {} as q "
-        "cross join lateral jsonb_array_elements(q.reasons) as reason where q._batch_id = %s group by 1, 2"
-    ).format(_table(feed)), (batch_id,)).fetchall()
-    return {(name, column): count for name, column, count in rows}
-
-
 def unchanged_rows(conn: psycopg.Connection, feed: Feed, batch_id: int) -> int:
     """Quarantined rows whose only reason is that an accepted batch already holds them unchanged."""
     return conn.execute(sql.SQL(
