@@ -50,13 +50,18 @@ def two_nights(warehouse_server):
     database = f"cw_night_{uuid.uuid4().hex[:8]}"
     env = {**os.environ, settings.ENV_DB_NAME: database}
     first = _run_night(env)
-    os.environ[settings.ENV_DB_NAME] = database
+    previous = os.environ.get(settings.ENV_DB_NAME)
+    os.environ[settings.ENV_DB_NAME] = database  # for this module's tests; restored for the session's others
     with psycopg.connect(settings.database_url(database), autocommit=True) as conn:
         after_first = _raw_row_counts(conn)
         batches_first = conn.execute("select count(*) from ops.load_batch").fetchone()[0]
     second = _run_night(env)
     yield {"first": first, "second": second, "database": database,
            "after_first": after_first, "batches_first": batches_first}
+    if previous is None:
+        os.environ.pop(settings.ENV_DB_NAME, None)
+    else:
+        os.environ[settings.ENV_DB_NAME] = previous
     with psycopg.connect(warehouse_server + "/postgres", autocommit=True) as conn:
         conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(database)))
 
