@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -56,39 +55,6 @@ def copy_rows(
                        if isinstance(value, str) and "\x00" in value), None)
         raise RefusedValue(number, column, "a NUL character, which PostgreSQL text cannot hold") from None
     return number
-
-
-@dataclass(frozen=True)
-class OverLength:
-    rows: int  # rows with at least one value over its column's max_length
-    first_row: int | None
-    first_column: str | None
-
-
-def over_length(conn: psycopg.Connection, feed: Feed, batch_id: int) -> OverLength:
-    """Rows of a batch holding a value longer than its column's max_length, counted by PostgreSQL in one scan.
-
-    Such values are loaded whole, never truncated: the gate quarantines their rows. Checking here, after
-    COPY and in SQL, keeps the per-row Python loop of the hot path free of it.
-    """
-    limited = [c for c in feed.columns if c.max_length]
-    if not limited:
-        return OverLength(0, None, None)
-    # octet_length is O(1) and never below the character count: length() runs only on the few long values
-    tests = [
-        sql.SQL("(octet_length({0}) > {1} and length({0}) > {1})").format(sql.Identifier(c.name),
-                                                                          sql.Literal(c.max_length))
-        for c in limited
-    ]
-    which = sql.SQL(" ").join(
-        sql.SQL("when {} then {}").format(test, sql.Literal(c.name)) for test, c in zip(tests, limited, strict=True)
-    )
-    query = sql.SQL(
-        "select count(*), min(_row_number), (array_agg(case {} end order by _row_number))[1] "
-        "from {} where _batch_id = %s and ({})"
-    ).format(which, raw_table(feed), sql.SQL(" or ").join(tests))
-    count, first_row, first_column = conn.execute(query, (batch_id,)).fetchone()
-    return OverLength(count, first_row, first_column)
 
 
 # PostgreSQL's names of the encodings the file extractor detects

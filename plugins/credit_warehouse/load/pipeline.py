@@ -23,14 +23,7 @@ from credit_warehouse.feeds.errors import FeedInputError, SourceUnavailable
 from credit_warehouse.feeds.headers import Row, record_to_row
 from credit_warehouse.feeds.registry import Feed, get_feed
 from credit_warehouse.load import ledger, pages
-from credit_warehouse.load.copy import (
-    LinesUnaccounted,
-    OverLength,
-    RefusedValue,
-    copy_csv_bytes,
-    copy_rows,
-    over_length,
-)
+from credit_warehouse.load.copy import LinesUnaccounted, RefusedValue, copy_csv_bytes, copy_rows
 from credit_warehouse.load.raw_tables import ensure_raw_table
 from credit_warehouse.security.vault import tokenise_batch
 from credit_warehouse.settings import PLATFORM_TZ, ConfigurationError, database_url
@@ -110,7 +103,7 @@ def _load_batch(
             count = copy_rows(conn, feed, batch_id, rows(), row_source)
             if after_copy:
                 after_copy()
-            long_values = _finish_batch(conn, feed, batch_id, count, bytes_received)
+            _finish_batch(conn, feed, batch_id, count, bytes_received)
     except FeedInputError as exc:
         return _record_failure(conn, feed, batch_id, source, str(exc))
     except psycopg.DataError as exc:
@@ -123,24 +116,19 @@ def _load_batch(
         _record_failure(conn, feed, batch_id, source, f"feed {feed.name}, {source}: loading stopped by an internal "
                         f"error ({type(exc).__name__}); see the task log.")
         raise
-    return _loaded(feed, source, batch_id, count, long_values)
+    return _loaded(feed, source, batch_id, count)
 
 
 def _finish_batch(conn: psycopg.Connection, feed: Feed, batch_id: int, count: int,
-                  bytes_received: int | None) -> OverLength:
-    """Inside the load transaction: count over-long values, vault resident IDs, mark the batch loaded."""
-    long_values = over_length(conn, feed, batch_id)
+                  bytes_received: int | None) -> None:
+    """Inside the load transaction: vault resident IDs, mark the batch loaded. Values over their length
+    limit are loaded whole, never truncated: the gate's one pass quarantines their rows, naming row and field."""
     tokenise_batch(conn, feed, batch_id)
     ledger.mark_loaded(conn, batch_id, count, bytes_received)
-    return long_values
 
 
-def _loaded(feed: Feed, source: str, batch_id: int, count: int, long_values: OverLength) -> BatchOutcome:
+def _loaded(feed: Feed, source: str, batch_id: int, count: int) -> BatchOutcome:
     message = f"feed {feed.name}: {source} loaded as batch {batch_id}, {count} rows."
-    if long_values.rows:
-        message += (f" {long_values.rows} rows hold a value over its length limit (first: row "
-                    f"{long_values.first_row}, field {long_values.first_column}); loaded whole, the gate "
-                    "quarantines them.")
     log.info(message)
     return BatchOutcome(feed.name, source, batch_id, "loaded", count, message)
 
@@ -205,14 +193,14 @@ def _copy_csv_fast(conn: psycopg.Connection, feed: Feed, batch_id: int, facts: f
             count = copy_csv_bytes(conn, feed, batch_id, facts.path, header_columns, layout.delimiter,
                                    facts.encoding, facts.name)
             ledger.set_layout(conn, batch_id, layout.layout)
-            long_values = _finish_batch(conn, feed, batch_id, count, facts.size)
+            _finish_batch(conn, feed, batch_id, count, facts.size)
     except LinesUnaccounted as exc:
         return _record_failure(conn, feed, batch_id, f"file {facts.name}", str(exc))
     except psycopg.Error as exc:
         log.info("feed %s, file %s: COPY of the raw bytes refused (%s); loading through the Python path",
                  feed.name, facts.name, (exc.diag.message_primary or type(exc).__name__).split(":", 1)[0])
         return None
-    return _loaded(feed, f"file {facts.name}", batch_id, count, long_values)
+    return _loaded(feed, f"file {facts.name}", batch_id, count)
 
 
 # --- court API -------------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ def decrypt(ciphertext: bytes) -> str:
 # narrows the rows with it, Python (resident_ids_in) judges each candidate
 _ID_SHAPED = "[1-9]([ -]?[0-9]){16}[ -]?[0-9Xx]"
 _FULL_WIDTH, _HALF_WIDTH = "０１２３４５６７８９Ｘｘ－\u3000", "0123456789Xx- "
+CHUNK_ROWS = 20_000  # rows judged per round trip
 
 
 def tokenise_batch(conn: psycopg.Connection, feed: Feed, batch_id: int) -> int:
@@ -67,30 +68,33 @@ def tokenise_batch(conn: psycopg.Connection, feed: Feed, batch_id: int) -> int:
     A feed with personal-ID columns bears personal data: there every resident-ID number valid on the
     delivery date is replaced, in the ID columns (the whole cell, however written) and inside every other
     text column (违法事实 naming a person, a note glued to a number), before the gate or anything else reads
-    the row. Runs inside the load transaction, as loader. Returns how many new numbers were vaulted.
+    the row. Runs inside the load transaction, as loader, chunk by chunk (memory stays flat whatever the
+    batch size). Returns how many new numbers were vaulted.
     """
     if not feed.personal_id_columns:
         return 0
+    with conn.transaction():  # the load's own (a savepoint), or one of its own when called outside it
+        return _tokenise_batch(conn, feed, batch_id)
+
+
+def _tokenise_batch(conn: psycopg.Connection, feed: Feed, batch_id: int) -> int:
     table = sql.Identifier("raw", feed.raw_table)
     day = conn.execute("select logical_date from ops.load_batch where batch_id = %s", (batch_id,)).fetchone()[0]
-    numbers: set[str] = set()
     conn.execute("create temporary table if not exists vault_cell (row_number bigint not null, column_name text "
-                 "not null, token text not null, primary key (column_name, row_number))")
-    conn.execute("truncate vault_cell")
-    for column in feed.column_names:
-        is_id_column = column in feed.personal_id_columns
-        cells = []
-        for row_number, value in _candidates(conn, table, batch_id, column,
-                                             "[0-9０-９]" if is_id_column else _ID_SHAPED):
-            replaced = _id_cell(value, day) if is_id_column else _text_cell(value, day)
-            if replaced:
-                cells.append((row_number, column, replaced[0]))
-                numbers.update(replaced[1])
-        if cells:
-            with conn.cursor().copy("copy vault_cell (row_number, column_name, token) from stdin") as copy:
-                for cell in cells:
-                    copy.write_row(cell)
-    vaulted = _vault(conn, numbers, batch_id)
+                 "not null, token text not null)")
+    conn.execute("create temporary table if not exists vault_new (person_key text not null, id_masked text not "
+                 "null, id_ciphertext bytea not null, key_id text not null)")
+    conn.execute("truncate vault_cell, vault_new")
+    for column in feed.personal_id_columns:
+        _tokenise(conn, table, batch_id, [column], "[0-9０-９]", lambda value: _id_cell(value, day))
+    # every other text column in one scan: PostgreSQL matches the row's columns joined, Python each cell
+    texts = [c for c in feed.column_names if c not in feed.personal_id_columns]
+    _tokenise(conn, table, batch_id, texts, _ID_SHAPED, lambda value: _text_cell(value, day))
+    vaulted = conn.execute(
+        "insert into vault.resident_id (person_key, id_masked, id_ciphertext, key_id, first_batch_id) "
+        "select distinct on (person_key) person_key, id_masked, id_ciphertext, key_id, %s from vault_new "
+        "on conflict (person_key) do nothing", (batch_id,)).rowcount
+    conn.execute("create index if not exists vault_cell_row on vault_cell (column_name, row_number)")
     for (column,) in conn.execute("select distinct column_name from vault_cell").fetchall():
         conn.execute(
             sql.SQL("update {table} as t set {col} = c.token from vault_cell as c where t._batch_id = %s "
@@ -99,6 +103,35 @@ def tokenise_batch(conn: psycopg.Connection, feed: Feed, batch_id: int) -> int:
             (batch_id, column),
         )
     return vaulted
+
+
+def _tokenise(conn: psycopg.Connection, table: sql.Identifier, batch_id: int, columns: list[str],
+              prefilter: str, judge) -> None:
+    """Rows whose ``columns``, joined by '|' (never part of a number), may hold a number (PostgreSQL narrows
+    in one scan) are judged cell by cell; replacements go to vault_cell and the numbers, encrypted, to
+    vault_new, a chunk at a time from a server-side cursor."""
+    if not columns:
+        return
+    idents = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    query = sql.SQL("select _row_number, {cols} from {table} where _batch_id = %s "
+                    "and translate(concat_ws('|', {cols}), %s, %s) ~ %s").format(cols=idents, table=table)
+    with conn.cursor(name="vault_scan") as scan:
+        scan.execute(query, (batch_id, _FULL_WIDTH, _HALF_WIDTH, prefilter))
+        while rows := scan.fetchmany(CHUNK_ROWS):
+            cells, numbers = [], set()
+            for row_number, *values in rows:
+                for column, value in zip(columns, values, strict=True):
+                    replaced = judge(value) if value else None
+                    if replaced:
+                        cells.append((row_number, column, replaced[0]))
+                        numbers.update(replaced[1])
+            with conn.cursor().copy("copy vault_cell (row_number, column_name, token) from stdin") as copy:
+                for cell in cells:
+                    copy.write_row(cell)
+            with conn.cursor().copy("copy vault_new (person_key, id_masked, id_ciphertext, key_id) from stdin") \
+                    as copy:
+                for number in numbers:
+                    copy.write_row((person_key(number), mask_resident_id(number), *encrypt(number)))
 
 
 def _id_cell(value: str, day) -> tuple[str, set[str]] | None:
@@ -119,27 +152,3 @@ def _text_cell(value: str, day) -> tuple[str, set[str]] | None:
     for start, end, number in reversed(found):
         value = value[:start] + token(number) + value[end:]
     return (value, {number for _, _, number in found}) if found else None
-
-
-def _candidates(conn: psycopg.Connection, table: sql.Identifier, batch_id: int, column: str,
-                prefilter: str) -> list[tuple[int, str]]:
-    """(row number, value) of the batch's cells in ``column`` that may hold a number (PostgreSQL narrows)."""
-    return conn.execute(
-        sql.SQL("select _row_number, {col} from {table} where _batch_id = %s "
-                "and translate({col}, %s, %s) ~ %s").format(col=sql.Identifier(column), table=table),
-        (batch_id, _FULL_WIDTH, _HALF_WIDTH, prefilter),
-    ).fetchall()
-
-
-def _vault(conn: psycopg.Connection, numbers: set[str], batch_id: int) -> int:
-    vaulted = 0
-    with conn.cursor() as cursor:
-        for number in numbers:
-            ciphertext, key_id = encrypt(number)
-            cursor.execute(
-                "insert into vault.resident_id (person_key, id_masked, id_ciphertext, key_id, first_batch_id) "
-                "values (%s, %s, %s, %s, %s) on conflict (person_key) do nothing",
-                (person_key(number), mask_resident_id(number), ciphertext, key_id, batch_id),
-            )
-            vaulted += cursor.rowcount
-    return vaulted
