@@ -123,7 +123,8 @@ def test_pages_load_with_a_retry_and_rerun_adds_nothing(court_api, small_pages, 
                                    "where batch_id = %s", (outcome.batch_id,)).fetchone()
     assert batch[:2] == ("loaded", 23) and batch[2] > 1000
     assert batch[3] == "GET court/dishonest-debtors?date=2024-05-06"
-    assert superuser_conn.execute("select count(*) from ops.feed_page").fetchone()[0] == 0
+    assert superuser_conn.execute("select count(*) from ops.feed_page where logical_date = '2024-05-06'"
+                                  ).fetchone()[0] == 0  # the loaded pull's pages are gone
 
     court_api.requests.clear()
     [again] = extract_and_load(small_pages, date(2024, 5, 6))
