@@ -20,8 +20,9 @@ import psycopg  # noqa: E402
 
 from credit_warehouse import settings  # noqa: E402
 from credit_warehouse.identifiers import make_uscc  # noqa: E402
+from credit_warehouse.install import install  # noqa: E402
 from credit_warehouse.quality.gate import gate_batch  # noqa: E402
-from credit_warehouse.warehouse import bootstrap, embedded  # noqa: E402
+from credit_warehouse.warehouse import embedded  # noqa: E402
 
 LOGICAL_DATE = date(2024, 7, 10)
 # every 50th row carries one kind of dirt, cycling through bad USCC, late decision, unit error, exclusion
@@ -44,7 +45,7 @@ from generate_series(1, %(rows)s) as g
 
 def prepare() -> None:
     embedded.start()
-    bootstrap.bootstrap()  # feed tables and reference seeds included
+    install()  # the server, then each stage's tables: raw, quarantine, reference seeds
 
 
 def deliver(rows: int) -> int:

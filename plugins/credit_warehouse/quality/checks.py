@@ -261,22 +261,11 @@ class _Compiler:
                  f"business key ({key}) repeats an earlier row of the batch",
                  value=sql.SQL("'same key as row ' || _key_first::text"), needs_key=True)
         if spec.get("across_batches", True):
-            # uncorrelated IN: PostgreSQL hashes the accepted history once (a correlated EXISTS inside
-            # the quarantine pass's CASE would rescan it for every row)
+            # an index probe into what accepted batches brought (remember_records), never a pass over history
             earlier = sql.SQL(
-                "_key is not null and (_key, _content) in (select {ekey}, md5({econtent}) from {raw} as e "
-                "where e._batch_id in (select lb.batch_id from ops.load_batch as lb where lb.feed = {feed} "
-                "and lb.status = 'accepted' and lb.batch_id <> {batch}) "
-                "and not exists (select 1 from {quarantine} as q "
-                "where q._batch_id = e._batch_id and q._row_number = e._row_number))"
-            ).format(
-                raw=sql.Identifier("raw", self.feed.raw_table),
-                quarantine=sql.Identifier("quarantine", self.feed.raw_table),
-                feed=sql.Literal(self.feed.name),
-                batch=sql.Literal(self.batch_id),
-                ekey=key_expression(self.feed, "e"),
-                econtent=content_expression(self.feed, "e"),
-            )
+                "_key is not null and exists (select 1 from ops.accepted_record as a where a.feed = {feed} "
+                "and a.record_key = _key and a.content_md5 = _content and a.batch_id <> {batch})"
+            ).format(feed=sql.Literal(self.feed.name), batch=sql.Literal(self.batch_id))
             self.add(UNCHANGED, key, earlier,
                      f"the same record (key {key}, same content) was already accepted in an earlier batch",
                      value=sql.SQL("'already accepted'"), needs_key=True)
@@ -406,6 +395,29 @@ def remember_usccs(conn: psycopg.Connection, feed: Feed, batch_id: int) -> None:
         "where q._batch_id = r._batch_id and q._row_number = r._row_number) on conflict (uscc) do nothing"
     ).format(batch=sql.Literal(batch_id), raw=sql.Identifier("raw", feed.raw_table),
              quarantine=sql.Identifier("quarantine", feed.raw_table)))
+
+
+def remember_records(conn: psycopg.Connection, feed: Feed, batch_id: int) -> None:
+    """The key and content of an accepted batch's accepted rows into ops.accepted_record (for the
+    across-batch duplicate check)."""
+    conn.execute(sql.SQL(
+        "insert into ops.accepted_record (feed, record_key, content_md5, batch_id) "
+        "select {feed}, k.record_key, md5({content}), {batch} from {raw} as r "
+        "cross join lateral (select {key} as record_key) as k "
+        "where r._batch_id = {batch} and k.record_key is not null and not exists (select 1 from {quarantine} as q "
+        "where q._batch_id = r._batch_id and q._row_number = r._row_number) on conflict do nothing"
+    ).format(feed=sql.Literal(feed.name), content=content_expression(feed, "r"), key=key_expression(feed, "r"),
+             batch=sql.Literal(batch_id), raw=sql.Identifier("raw", feed.raw_table),
+             quarantine=sql.Identifier("quarantine", feed.raw_table)))
+
+
+def backfill_accepted_records(conn: psycopg.Connection, feed: Feed) -> None:
+    """A warehouse from before ops.accepted_record: its accepted batches are remembered once, on the first gate."""
+    if conn.execute("select exists (select 1 from ops.accepted_record where feed = %s)", (feed.name,)).fetchone()[0]:
+        return
+    for (batch_id,) in conn.execute("select batch_id from ops.load_batch where feed = %s and status = 'accepted' "
+                                    "order by batch_id", (feed.name,)).fetchall():
+        remember_records(conn, feed, batch_id)
 
 
 def exclusion_columns(feed: Feed, conn: psycopg.Connection) -> list[str]:

@@ -194,8 +194,13 @@ def gate_batch(feed: str, batch_id: int, *, alert: bool = True) -> GateResult:
 def _gate(conn: psycopg.Connection, feed: Feed, suite: Suite, batch_id: int, started: float) -> GateResult:
     logical_date, _status, source_identity, layout = _batch_row(conn, feed, batch_id)
     _check_references(conn, feed, suite, logical_date)
+    across = checks_module.across_batches(suite)
+    if across:
+        checks_module.backfill_accepted_records(conn, feed)
+        # a batch gated again is remembered again only if it is accepted again
+        conn.execute("delete from ops.accepted_record where feed = %s and batch_id = %s", (feed.name, batch_id))
     checks = checks_module.compile_checks(feed, suite, logical_date, batch_id, conn, layout)
-    keyed = checks_module.key_columns_sql(feed, checks_module.across_batches(suite)) \
+    keyed = checks_module.key_columns_sql(feed, across) \
         if checks_module.has_key_checks(suite) else None
     required_query = checks_module.required_populated_query(feed, conn, layout)
     conn.commit()
@@ -235,6 +240,8 @@ def _gate(conn: psycopg.Connection, feed: Feed, suite: Suite, batch_id: int, sta
     superseded = _supersede(conn, feed, batch_id, logical_date, source_identity) if status == "accepted" else []
     if status == "accepted":
         checks_module.remember_usccs(conn, feed, batch_id)
+        if across:
+            checks_module.remember_records(conn, feed, batch_id)
     seconds = round(time.monotonic() - started, 3)
     conn.execute(
         "insert into ops.gate_result (batch_id, feed, logical_date, suite_name, suite_version, status, "

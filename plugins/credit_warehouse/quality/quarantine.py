@@ -7,7 +7,9 @@ accepted when its batch is accepted/published and it has no row here.
 
 from __future__ import annotations
 
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 from psycopg import sql
@@ -15,6 +17,7 @@ from psycopg import sql
 from credit_warehouse.feeds.registry import Feed, load_registry
 from credit_warehouse.quality.checks import UNCHANGED
 from credit_warehouse.quality.suites import Check
+from credit_warehouse.settings import database_url
 
 OWNER = "loader"
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -62,10 +65,16 @@ def ensure_quarantine_tables(conn: psycopg.Connection) -> list[str]:
 
 
 def write_quarantine(conn: psycopg.Connection, feed: Feed, checks: list[Check], batch_id: int,
-                     keyed_columns: sql.Composable | None) -> int:
-    """Replace the batch's quarantine rows: one pass over raw evaluating every check per row."""
+                     keyed_columns: sql.Composable | None, workers: int | None = None) -> int:
+    """Replace the batch's quarantine rows: one pass over raw evaluating every check once per row.
+
+    The pass is CPU-bound in PostgreSQL and an INSERT runs in one backend, so the batch's rows are split
+    into ``workers`` ranges, each inserted by a connection of its own at the same time (window functions
+    of the key checks still see the whole batch). Committed as it goes: a batch gated again starts over.
+    """
     table = _table(feed)
     conn.execute(sql.SQL("delete from {} where _batch_id = %s").format(table), (batch_id,))
+    conn.commit()
     if not checks:
         return 0
     reasons = sql.SQL(", ").join(
@@ -84,10 +93,34 @@ def write_quarantine(conn: psycopg.Connection, feed: Feed, checks: list[Check], 
         "from (select *{extra} from {raw} where _batch_id = {batch}) as b "
         "cross join lateral (select jsonb_agg(x.gate_reason order by x.gate_ord) as reasons "
         "from (values {reasons}) as x (gate_ord, gate_reason) where x.gate_reason is not null) as r "
-        "where r.reasons is not null"
+        "where r.reasons is not null and b._row_number between %s and %s"
     ).format(table=table, columns=columns, batch_columns=batch_columns, extra=extra,
              raw=sql.Identifier("raw", feed.raw_table), batch=sql.Literal(batch_id), reasons=reasons)
-    return conn.execute(statement).rowcount
+    first, last = conn.execute(sql.SQL("select min(_row_number), max(_row_number) from {} where _batch_id = %s")
+                               .format(sql.Identifier("raw", feed.raw_table)), (batch_id,)).fetchone()
+    if first is None:
+        return 0
+    workers = max(1, min(workers or gate_workers(), (last - first) // 10_000 + 1))
+    step = (last - first) // workers + 1
+    ranges = [(start, min(start + step - 1, last)) for start in range(first, last + 1, step)]
+    if len(ranges) == 1:
+        count = conn.execute(statement, ranges[0]).rowcount
+        conn.commit()
+        return count
+    with ThreadPoolExecutor(len(ranges)) as pool:
+        return sum(pool.map(lambda bounds: _insert_range(statement, bounds), ranges))
+
+
+def gate_workers() -> int:
+    """Connections one gate pass uses at once (CREDIT_WAREHOUSE_GATE_WORKERS, default the machine's cores)."""
+    return int(os.environ.get("CREDIT_WAREHOUSE_GATE_WORKERS") or os.cpu_count() or 1)
+
+
+def _insert_range(statement: sql.Composed, bounds: tuple[int, int]) -> int:
+    with psycopg.connect(database_url(role="loader")) as conn:
+        count = conn.execute(statement, bounds).rowcount
+        conn.commit()
+        return count
 
 
 def unchanged_rows(conn: psycopg.Connection, feed: Feed, batch_id: int) -> int:

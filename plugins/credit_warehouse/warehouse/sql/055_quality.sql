@@ -41,6 +41,16 @@ create table if not exists ops.known_uscc (
 
 create index if not exists known_uscc_org_code on ops.known_uscc (org_code);
 
+-- the business key and content of every accepted row, kept as each batch is accepted: the gate finds a
+-- record already accepted by an index probe instead of recomputing keys over the whole history each night
+create table if not exists ops.accepted_record (
+    feed text not null,
+    record_key text not null,
+    content_md5 text not null,
+    batch_id bigint not null,
+    primary key (feed, record_key, content_md5)
+);
+
 -- every alert a notifier tried to send: one row per channel target
 create table if not exists ops.alert_log (
     alert_id bigint generated always as identity primary key,
