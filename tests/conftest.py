@@ -43,3 +43,32 @@ def warehouse_db(warehouse_server: str):
 def superuser_conn(warehouse_db: str):
     with psycopg.connect(settings.database_url(warehouse_db), autocommit=True) as conn:
         yield conn
+
+
+WATER_BILL = """
+create table water_bill (
+    bill_no text primary key, billing_month text not null, uscc text, account_no text not null,
+    account_type text, account_name text not null, address text, arrears_periods integer,
+    arrears_amount_yuan numeric(12, 2), late_fee_yuan numeric(12, 2), division_code char(6),
+    meter_reader text, updated_at timestamptz not null
+)
+"""
+
+
+@pytest.fixture
+def water_billing(warehouse_server, warehouse_db, monkeypatch):
+    """A fresh source database of our own holding water_bill; the utility_water feed's URL override points
+    at it. Yields its URL."""
+    from credit_warehouse.feeds.registry import get_feed
+    from credit_warehouse.feeds.sql import url_env
+
+    name = f"cw_src_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(warehouse_server + "/postgres", autocommit=True) as admin:
+        admin.execute(f'create database "{name}"')
+    url = settings.database_url(name)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(WATER_BILL)
+    monkeypatch.setenv(url_env(get_feed("utility_water")), url)
+    yield url
+    with psycopg.connect(warehouse_server + "/postgres", autocommit=True) as admin:
+        admin.execute(f'drop database if exists "{name}" with (force)')

@@ -13,7 +13,6 @@ import json
 import math
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -302,29 +301,10 @@ def test_redelivery_case(case_id: str, tmp_path, monkeypatch, mail, warehouse_db
 
 # --- utility watermark windows ---------------------------------------------------------------------------
 
-WATER_BILL = """
-create table water_bill (
-    bill_no text primary key, billing_month text not null, uscc text, account_no text not null,
-    account_type text, account_name text not null, address text, arrears_periods integer,
-    arrears_amount_yuan numeric(12, 2), late_fee_yuan numeric(12, 2), division_code char(6),
-    meter_reader text, updated_at timestamptz not null
-)
-"""
-
-
 @pytest.fixture
-def billing(warehouse_server, warehouse_db, monkeypatch, mail):
-    name = f"cw_corpus_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(warehouse_server + "/postgres", autocommit=True) as admin:
-        admin.execute(f'create database "{name}"')
-    url = settings.database_url(name)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(WATER_BILL)
-    monkeypatch.setenv(url_env(get_feed("utility_water")), url)
+def billing(water_billing, monkeypatch, mail):
     monkeypatch.setenv("AIRFLOW_CONN_SMTP_ALERTS", mail.url)
-    yield url
-    with psycopg.connect(warehouse_server + "/postgres", autocommit=True) as admin:
-        admin.execute(f'drop database if exists "{name}" with (force)')
+    return water_billing
 
 
 def _bill(url: str, bill_no: str, at: datetime) -> None:

@@ -54,11 +54,14 @@ def iter_stored_pages(conn: psycopg.Connection, feed: Feed, logical_date: date, 
                                                                                                         list]]:
     """Pages 1..last, one at a time (only one page is in memory)."""
     for number in range(1, last + 1):
-        row = conn.execute(
-            "select items from ops.feed_page where feed = %s and logical_date = %s and page = %s",
-            (feed.name, logical_date, number),
-        ).fetchone()
-        yield number, row[0]
+        yield number, stored_page(conn, feed, logical_date, number)
+
+
+def stored_page(conn: psycopg.Connection, feed: Feed, logical_date: date, number: int) -> list:
+    """The items of one stored page (empty when it is not stored)."""
+    row = conn.execute("select items from ops.feed_page where feed = %s and logical_date = %s and page = %s",
+                       (feed.name, logical_date, number)).fetchone()
+    return row[0] if row else []
 
 
 def clear_pages(conn: psycopg.Connection, feed: Feed, logical_date: date) -> None:
@@ -74,12 +77,6 @@ def item_keys(feed: Feed, items: list) -> list[tuple]:
         by_position = {index.get(normalize_header(str(key))): value for key, value in item.items()}
         keys.append(tuple(json_value_text(by_position.get(position)) for position in positions))
     return keys
-
-
-def stored_item_keys(conn: psycopg.Connection, feed: Feed, logical_date: date, page: int) -> list[tuple]:
-    row = conn.execute("select items from ops.feed_page where feed = %s and logical_date = %s and page = %s",
-                       (feed.name, logical_date, page)).fetchone()
-    return item_keys(feed, row[0]) if row else []
 
 
 def repeated_across_pages(conn: psycopg.Connection, feed: Feed, logical_date: date,

@@ -281,8 +281,8 @@ def _pull_pages(conn: psycopg.Connection, feed: Feed, logical_date: date) -> str
             again = next(pager, None)
         finally:
             pager.close()
-        if again is not None and pages.item_keys(feed, again.items) == pages.stored_item_keys(
-                conn, feed, logical_date, last):
+        if again is not None and pages.item_keys(feed, again.items) == pages.item_keys(
+                feed, pages.stored_page(conn, feed, logical_date, last)):
             start, note = last + 1, f" Resumed at page {last + 1}."
         else:
             pages.clear_pages(conn, feed, logical_date)

@@ -18,7 +18,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from credit_warehouse.identifiers import mask_resident_id, resident_ids_in
+from credit_warehouse.identifiers import RESIDENT_ID_SHAPED_SQL, mask_resident_id, resident_ids_in
 from credit_warehouse.settings import AIRFLOW_DB, database_url, state_dir
 
 # derived layers; raw, quarantine and the vault hold personal data by design and are not scanned
@@ -27,8 +27,6 @@ WAREHOUSE_SCHEMAS = ("staging", "intermediate", "marts", "publish", "analytics",
 NOT_SCANNED = {("ops", "feed_page")}
 TEXT_TYPES = ("text", "character varying", "character", "json", "jsonb")
 TEXT_ARRAYS = ("_text", "_varchar", "_bpchar")
-PREFILTER = "[1-9]([ -]?[0-9]){16}[ -]?[0-9Xx]"  # PostgreSQL narrows the rows, Python judges them
-FULL_WIDTH, HALF_WIDTH = "０１２３４５６７８９Ｘｘ－\u3000", "0123456789Xx- "
 CHUNK = 1 << 20
 OVERLAP = 40  # characters carried between chunks, so a number split by a chunk boundary is still seen
 
@@ -133,12 +131,11 @@ def _scan_database(url: str, schemas: tuple[str, ...], prefix: str = "") -> tupl
     with psycopg.connect(url, autocommit=True) as conn:
         relations = _text_columns(conn, schemas)
         for (schema, table), columns in relations.items():
-            values = [sql.SQL("translate({}::text, %s, %s)").format(sql.Identifier(c)) for c in columns]
-            statement = sql.SQL("select {values} from {table} where concat_ws(' ', {values}) ~ %s").format(
-                values=sql.SQL(", ").join(values), table=sql.Identifier(schema, table)
-            )
-            params = [FULL_WIDTH, HALF_WIDTH] * len(columns) * 2 + [PREFILTER]
-            for row in conn.execute(statement, params):
+            # PostgreSQL narrows the rows (the columns joined by '|', never part of a number), Python judges
+            values = sql.SQL(", ").join(sql.SQL("{}::text").format(sql.Identifier(c)) for c in columns)
+            statement = sql.SQL("select {values} from {table} where concat_ws('|', {values}) ~ %s").format(
+                values=values, table=sql.Identifier(schema, table))
+            for row in conn.execute(statement, (RESIDENT_ID_SHAPED_SQL,)):
                 for column, value in zip(columns, row, strict=True):
                     for number in full_ids(value or ""):
                         location = f"{prefix}{schema}.{table}.{column}"

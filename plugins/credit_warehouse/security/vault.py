@@ -18,6 +18,7 @@ from psycopg import sql
 
 from credit_warehouse.feeds.registry import Feed
 from credit_warehouse.identifiers import (
+    RESIDENT_ID_SHAPED_SQL,
     is_valid_resident_id,
     mask_resident_id,
     normalize_code,
@@ -55,10 +56,6 @@ def decrypt(ciphertext: bytes) -> str:
     return AESGCM(key).decrypt(ciphertext[:12], ciphertext[12:], key_id.encode()).decode()
 
 
-# a run of 18 ID characters, one space or hyphen (half- or full-width) allowed between them, full-width
-# digits included: PostgreSQL narrows the rows with it (no folding pass over the text), Python
-# (resident_ids_in) judges each candidate
-_ID_SHAPED = "[1-9１-９]([ 　－-]?[0-9０-９]){16}[ 　－-]?[0-9０-９XxＸｘ]"
 CHUNK_ROWS = 20_000  # rows judged per round trip
 
 
@@ -89,7 +86,7 @@ def _tokenise_batch(conn: psycopg.Connection, feed: Feed, batch_id: int) -> int:
         _tokenise(conn, table, batch_id, [column], "[0-9０-９]", lambda value: _id_cell(value, day))
     # every other text column in one scan: PostgreSQL matches the row's columns joined, Python each cell
     texts = [c for c in feed.column_names if c not in feed.personal_id_columns]
-    _tokenise(conn, table, batch_id, texts, _ID_SHAPED, lambda value: _text_cell(value, day))
+    _tokenise(conn, table, batch_id, texts, RESIDENT_ID_SHAPED_SQL, lambda value: _text_cell(value, day))
     vaulted = conn.execute(
         "insert into vault.resident_id (person_key, id_masked, id_ciphertext, key_id, first_batch_id) "
         "select distinct on (person_key) person_key, id_masked, id_ciphertext, key_id, %s from vault_new "

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 
 import psycopg
 import pytest
 
-from credit_warehouse import settings
 from credit_warehouse.feeds.registry import get_feed
 from credit_warehouse.feeds.sql import url_env
 from credit_warehouse.identifiers import make_uscc
@@ -18,33 +16,10 @@ from credit_warehouse.settings import PLATFORM_TZ
 
 pytestmark = pytest.mark.integration
 
-WATER_BILL = """
-create table water_bill (
-    bill_no text primary key, billing_month text not null, uscc text, account_no text not null,
-    account_type text, account_name text not null, address text, arrears_periods integer,
-    arrears_amount_yuan numeric(12, 2), late_fee_yuan numeric(12, 2), division_code char(6),
-    meter_reader text, updated_at timestamptz not null
-)
-"""
 
 
 def _at(day: int, hour: int) -> datetime:
     return datetime(2024, 6, day, hour, tzinfo=PLATFORM_TZ)
-
-
-@pytest.fixture
-def source_db(warehouse_server, warehouse_db, monkeypatch):
-    """A fresh source database of our own holding water_bill; the feed's URL override points at it."""
-    name = f"cw_src_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(warehouse_server + "/postgres", autocommit=True) as admin:
-        admin.execute(f'create database "{name}"')
-    url = settings.database_url(name)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(WATER_BILL)
-    monkeypatch.setenv(url_env(get_feed("utility_water")), url)
-    yield url
-    with psycopg.connect(warehouse_server + "/postgres", autocommit=True) as admin:
-        admin.execute(f'drop database if exists "{name}" with (force)')
 
 
 def _bill(conn, bill_no: str, updated_at: datetime, amount: str = "1234.50",
@@ -57,8 +32,8 @@ def _bill(conn, bill_no: str, updated_at: datetime, amount: str = "1234.50",
     )
 
 
-def test_watermark_windows_load_each_change_once(source_db, superuser_conn):
-    with psycopg.connect(source_db, autocommit=True) as source:
+def test_watermark_windows_load_each_change_once(water_billing, superuser_conn):
+    with psycopg.connect(water_billing, autocommit=True) as source:
         _bill(source, "B1", _at(1, 9))
         _bill(source, "B2", _at(1, 23))
         _bill(source, "B3", _at(2, 8))  # after the first window
@@ -77,7 +52,7 @@ def test_watermark_windows_load_each_change_once(source_db, superuser_conn):
     assert again.already_loaded and again.batch_id == first.batch_id
     assert "already loaded as batch" in again.message
 
-    with psycopg.connect(source_db, autocommit=True) as source:
+    with psycopg.connect(water_billing, autocommit=True) as source:
         _bill(source, "B1", _at(2, 10), amount="99.00")  # a correction of an earlier bill
     [second] = extract_and_load("utility_water", date(2024, 6, 2))
     assert (second.status, second.rows_received) == ("loaded", 2)
@@ -92,15 +67,15 @@ def test_watermark_windows_load_each_change_once(source_db, superuser_conn):
     assert superuser_conn.execute("select count(*) from raw.utility_water").fetchone()[0] == total
 
 
-def test_rows_committed_late_inside_a_loaded_window_are_picked_up_once(source_db, superuser_conn):
+def test_rows_committed_late_inside_a_loaded_window_are_picked_up_once(water_billing, superuser_conn):
     assert get_feed("utility_water").source.overlap_minutes == 60
     uscc = make_uscc("9", "1", "340104", "MA2N0001")
-    with psycopg.connect(source_db, autocommit=True) as source:
+    with psycopg.connect(water_billing, autocommit=True) as source:
         _bill(source, "L1", uscc=uscc, updated_at=datetime(2024, 8, 1, 9, tzinfo=PLATFORM_TZ))
         _bill(source, "L2", uscc=uscc, updated_at=datetime(2024, 8, 1, 23, 40, tzinfo=PLATFORM_TZ))
     [first] = extract_and_load("utility_water", date(2024, 8, 1))
     assert gate_batch("utility_water", first.batch_id, alert=False).rows_accepted == 2
-    with psycopg.connect(source_db, autocommit=True) as source:
+    with psycopg.connect(water_billing, autocommit=True) as source:
         # committed after the night's window was read, stamped before its end (a long billing transaction)
         _bill(source, "L3", uscc=uscc, updated_at=datetime(2024, 8, 1, 23, 55, tzinfo=PLATFORM_TZ))
         _bill(source, "L4", uscc=uscc, updated_at=datetime(2024, 8, 2, 10, tzinfo=PLATFORM_TZ))
@@ -118,7 +93,7 @@ def test_rows_committed_late_inside_a_loaded_window_are_picked_up_once(source_db
     assert [bill for (bill,) in accepted] == ["L1", "L2", "L3", "L4"]  # each once, none lost
 
 
-def test_source_down_and_missing_column_are_recorded(source_db, monkeypatch, superuser_conn):
+def test_source_down_and_missing_column_are_recorded(water_billing, monkeypatch, superuser_conn):
     monkeypatch.setenv(url_env(get_feed("utility_water")), "postgresql://loader:x@127.0.0.1:1/utility_billing")
     [down] = extract_and_load("utility_water", date(2024, 7, 1))
     assert down.status == "failed"
@@ -128,8 +103,8 @@ def test_source_down_and_missing_column_are_recorded(source_db, monkeypatch, sup
     assert superuser_conn.execute("select status, error_text from ops.load_batch where batch_id = %s",
                                   (down.batch_id,)).fetchone() == ("failed", down.message)
 
-    monkeypatch.setenv(url_env(get_feed("utility_water")), source_db)
-    with psycopg.connect(source_db, autocommit=True) as source:
+    monkeypatch.setenv(url_env(get_feed("utility_water")), water_billing)
+    with psycopg.connect(water_billing, autocommit=True) as source:
         source.execute("alter table water_bill drop column late_fee_yuan")
     [broken] = extract_and_load("utility_water", date(2024, 7, 1))
     assert broken.status == "failed"
