@@ -23,7 +23,7 @@ calendar as (
 timeliness as (
     select
         date_trunc('month', first_reported_on)::date as month_start,
-        count(*) as reported,
+        count(*) filter (where not depends_on_provisional_day) as reported,
         count(*) filter (where is_timely) as timely
     from {{ ref('int_double_publicity__timeliness') }}
     group by month_start

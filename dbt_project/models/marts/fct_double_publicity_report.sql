@@ -11,6 +11,7 @@ select
     first_reported_on,
     date_trunc('month', first_reported_on)::date as report_month,
     working_days_to_report,
+    depends_on_provisional_day,
     is_timely,
     is_late
 from {{ ref('int_double_publicity__timeliness') }}

@@ -10,8 +10,10 @@ from credit_warehouse_dev.generator.calendar import (
     FIRST_DATE,
     LAST_DATE,
     calendar_days,
+    covered_years,
     is_working_day,
     working_days_back,
+    write_calendar_csv,
 )
 
 DAYS = {day.calendar_date: day for day in calendar_days()}
@@ -76,3 +78,24 @@ def test_working_days_back_skips_holidays_and_counts_adjusted_workdays():
     # back from Mon 13 May 2024: Sat 11 May worked, 1-5 May off, Sun 28 April worked
     assert working_days_back(date(2024, 5, 13), 7) == date(2024, 4, 30)
     assert working_days_back(date(2024, 5, 13), 9) == date(2024, 4, 28)
+
+
+def test_the_official_years_agree_with_the_chinese_calendar_package_and_later_years_are_provisional():
+    import chinese_calendar
+
+    official = covered_years()
+    for day in DAYS.values():
+        if day.calendar_date.year in official:
+            assert day.is_working_day is chinese_calendar.is_workday(day.calendar_date), day
+            assert not day.is_provisional, day
+        else:
+            assert day.is_provisional, day
+    assert any(d.is_provisional for d in DAYS.values()), "2027 has no notice in the package yet"
+
+
+def test_the_committed_seed_is_what_generate_seeds_writes(tmp_path):
+    from credit_warehouse.feeds.delivery_calendar import WORKING_CALENDAR_SEED
+
+    write_calendar_csv(tmp_path / "calendar.csv")
+    assert (tmp_path / "calendar.csv").read_text() == WORKING_CALENDAR_SEED.read_text(), \
+        "the seed is stale: run ./cw generate-seeds"
