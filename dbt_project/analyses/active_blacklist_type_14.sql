@@ -11,6 +11,6 @@ select
     listing_authority,
     listed_on,
     publicity_until
-from {{ ref('fct_blacklist_listing') }}
+from {{ analyst_view('fct_blacklist_listing') }}
 where list_type_code = {{ var('list_type_code', 14) | int }}
 order by listed_on, subject_key

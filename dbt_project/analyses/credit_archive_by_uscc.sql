@@ -6,7 +6,7 @@ select
     subject.division_name,
     subject.registration_authority,
     subject.organisation_type
-from {{ ref('dim_credit_archive') }} as archive
-inner join {{ ref('dim_credit_subject') }} as subject
+from {{ analyst_view('dim_credit_archive') }} as archive
+inner join {{ analyst_view('dim_credit_subject') }} as subject
     on archive.subject_key = subject.subject_key
 where archive.uscc = util.normalize_code({{ "'" ~ (var('uscc', '') | replace("'", "''")) ~ "'" }})

@@ -8,7 +8,7 @@ select
     supervision.active_listing_count,
     supervision.first_listed_on,
     archive.credit_tier
-from {{ ref('dim_key_supervision_target') }} as supervision
-inner join {{ ref('dim_credit_archive') }} as archive
+from {{ analyst_view('dim_key_supervision_target') }} as supervision
+inner join {{ analyst_view('dim_credit_archive') }} as archive
     on supervision.subject_key = archive.subject_key
 order by supervision.domain_count desc, supervision.first_listed_on asc

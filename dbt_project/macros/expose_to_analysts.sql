@@ -9,6 +9,9 @@
     mart lists in meta.authorised_columns (a subject's arrears, its logistics rating) are left out of
     the view likewise; analytics.credit_archive_of returns them, audited.
 
+    The mart's description and column descriptions become the view's comments, so an analyst's \d+ in
+    psql (or any SQL client) shows the manual on the object they actually read.
+
     The view is dropped and made again rather than replaced: a rebuilt mart may have lost or reordered
     columns, which `create or replace view` refuses. Within dbt's transaction this happens before the
     old table is dropped, so the old view never outlives it and analysts never see a half-built state.
@@ -29,5 +32,11 @@
     {%- if 'disclosure_class' in columns %}
         where disclosure_class <> 'authorised'
     {%- endif %};
+    {%- if model.description %};
+    comment on view {{ view }} is {{ dbt.string_literal(dbt.escape_single_quotes(model.description | trim)) }}
+    {%- endif %}
+    {%- for column in columns if column not in hidden and (model.columns.get(column) or {}).get('description') %};
+    comment on column {{ view }}.{{ adapter.quote(column) }} is {{ dbt.string_literal(dbt.escape_single_quotes(model.columns[column].description | trim)) }}
+    {%- endfor %};
     grant select on {{ view }} to analyst
 {%- endmacro %}

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,6 +23,7 @@ from credit_warehouse.connections import connection_uri
 from credit_warehouse.feeds.registry import load_registry
 from credit_warehouse.install import install
 from credit_warehouse.orchestration.airflow_env import airflow_env, migrate_metadata
+from credit_warehouse.progress import ENV_PROGRESS_FILE
 from credit_warehouse.publish.signing import DEFAULT_KEY_ID
 from credit_warehouse.settings import ConfigurationError, database_url, external_database_url, secret, state_dir
 from credit_warehouse.warehouse import embedded
@@ -39,6 +41,42 @@ class NightResult:
     @property
     def ok(self) -> bool:
         return bool(self.dag_runs) and all(run["state"] == "success" for run in self.dag_runs)
+
+
+class Progress:
+    """Prints each step of the night with the seconds since it began, and follows the progress lines the
+    tasks write (credit_warehouse.progress) while the DAGs run."""
+
+    def __init__(self) -> None:
+        self.started = time.time()
+
+    def step(self, text: str, at: float | None = None) -> None:
+        print(f"[{(at or time.time()) - self.started:7.1f} s] {text}", flush=True)
+
+    @contextlib.contextmanager
+    def following(self, path):
+        path.write_text("")
+        stop = threading.Event()
+
+        def follow() -> None:
+            with open(path, encoding="utf-8") as handle:
+                while True:
+                    line = handle.readline()
+                    if line.endswith("\n"):
+                        stamp, _, text = line.rstrip("\n").partition(" ")
+                        self.step(text, float(stamp))
+                    elif stop.is_set():
+                        return
+                    else:
+                        time.sleep(0.2)
+
+        thread = threading.Thread(target=follow, name="night-progress", daemon=True)
+        thread.start()
+        try:
+            yield {ENV_PROGRESS_FILE: str(path)}
+        finally:
+            stop.set()
+            thread.join(timeout=5)
 
 
 def prepare_warehouse() -> None:
@@ -79,7 +117,8 @@ def stand_in_services(mail_folder):
         }
 
 
-def run_dags(day: date, dag_ids: list[str], env: dict[str, str], log_path) -> list[dict]:
+def run_dags(day: date, dag_ids: list[str], env: dict[str, str], log_path,
+             progress: Progress | None = None) -> list[dict]:
     """Run the DAGs in a child process with the Airflow environment; its output goes to the night log."""
     results = []
     with open(log_path, "a") as log:
@@ -95,7 +134,11 @@ def run_dags(day: date, dag_ids: list[str], env: dict[str, str], log_path) -> li
             if line.startswith(RESULT_PREFIX):
                 result = json.loads(line[len(RESULT_PREFIX):])
                 results.append(result)
-                print(f"  {result['dag_id']:<40} {result['state']:<8} {result['seconds']:6.1f} s", flush=True)
+                text = f"{result['dag_id']:<40} {result['state']:<8} {result['seconds']:6.1f} s"
+                if progress:
+                    progress.step(text)
+                else:
+                    print(f"  {text}", flush=True)
         process.wait()
     return results
 
@@ -104,15 +147,21 @@ def run_night(day: date, generate_options: dict) -> NightResult:
     from credit_warehouse_dev.generator.night import generate_night
 
     started = time.monotonic()
+    progress = Progress()
+    progress.step("starting the warehouse (embedded PostgreSQL unless one is configured), schemas and reference data")
     prepare_warehouse()
     log_path = state_dir() / "logs" / f"night-{day.isoformat()}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    progress.step(f"generating the night's feeds for {day}")
     generate_night(day, **generate_options)
+    progress.step("starting the stand-ins (court API, national interface, SMTP sink)")
     with stand_in_services(state_dir() / "mail" / day.isoformat()) as services:
         env = airflow_env(extra_connections=services["connections"])
+        progress.step("migrating Airflow's metadata database")
         migrate_metadata(env)
-        print(f"night of {day}: running {len(night_dag_ids())} DAGs through Airflow (log: {log_path})", flush=True)
-        runs = run_dags(day, night_dag_ids(), env, log_path)
+        progress.step(f"running {len(night_dag_ids())} DAGs through Airflow (log: {log_path})")
+        with progress.following(log_path.with_suffix(".progress")) as progress_env:
+            runs = run_dags(day, night_dag_ids(), {**env, **progress_env}, log_path, progress)
         mails = len(services["sink"].messages)
     if not runs:
         raise ConfigurationError(f"no DAG ran for the night of {day}; see {log_path}")

@@ -74,6 +74,17 @@ def test_the_night_succeeds_twice_and_prints_its_summary(two_nights):
         assert "Feeds (ops.load_batch):" in result.stdout
 
 
+def test_the_night_prints_each_step_as_it_starts_with_elapsed_time_and_dbts_progress(two_nights):
+    lines = two_nights["first"].stdout.splitlines()
+    stamped = [line for line in lines if re.match(r"^\[ *\d+\.\d s\] ", line)]
+    texts = [line.split("] ", 1)[1] for line in stamped]
+    assert texts[0].startswith("starting the warehouse") and any(t.startswith("generating") for t in texts)
+    assert "feed__dept_penalty.extract_and_load started" in texts and "warehouse_build.dbt_build started" in texts
+    assert any(re.match(r"dbt \d+ of \d+ (OK|PASS) ", t.strip()) for t in texts), texts[:40]
+    seconds = [float(line[1:line.index(" s]")]) for line in stamped]
+    assert seconds[-1] > seconds[0]
+
+
 def test_the_summary_shows_every_feeds_night_and_freshness(two_nights):
     text = two_nights["second"].stdout
     table = text[text.index("Deliveries (ops.feed_delivery)"):text.index("File formats loaded")]

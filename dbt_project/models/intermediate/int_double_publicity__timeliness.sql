@@ -20,7 +20,7 @@ decisions as (
         first_reported_on
     from {{ ref('int_credit_record__current') }}
     where record_kind in ('license', 'penalty')
-)
+),
 
 counted as (
     select

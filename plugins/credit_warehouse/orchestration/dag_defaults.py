@@ -37,6 +37,13 @@ def on_task_failure(context) -> None:
     task_failure_alert(context)
 
 
+def on_task_start(context) -> None:
+    """A night run by hand prints each task as it starts (credit_warehouse.progress)."""
+    from credit_warehouse.progress import task_started
+
+    task_started(context)
+
+
 def delivery_date_params() -> dict:
     """A manual trigger may name the night it is for; left empty, the run's own date rule decides
     (orchestration.delivery_date)."""
@@ -56,4 +63,5 @@ def default_args(retries: int = 2) -> dict:
         "retry_delay": timedelta(minutes=5),
         "retry_exponential_backoff": True,
         "on_failure_callback": on_task_failure,
+        "on_execute_callback": on_task_start,
     }

@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from credit_warehouse import progress
 from credit_warehouse.settings import PROJECT_ROOT, ConfigurationError, database_url, state_dir, warehouse_db
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -69,6 +70,7 @@ def run_dbt(args: list[str], check: bool = True, night: date | None = None) -> s
             line = line.rstrip("\n")
             lines.append(line)
             log.info("dbt: %s", line)
+            progress.dbt_line(line)
     result = subprocess.CompletedProcess(process.args, process.returncode, "\n".join(lines), "")
     if night is not None:
         _keep_run_artifacts(args[0] if args else "dbt", night, started)

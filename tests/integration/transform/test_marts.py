@@ -7,8 +7,9 @@ dbt starts slowly, so the whole module makes three dbt calls: seed, build (night
 
 from __future__ import annotations
 
+import contextlib
 import time
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -269,14 +270,23 @@ def night_two(conn) -> None:
     )
 
 
+@contextlib.contextmanager
+def conn_as_analyst(conn):
+    with conn.transaction():
+        conn.execute("set local role analyst")
+        yield conn
+
+
 def query(conn, text: str, params: tuple = ()) -> list[dict]:
     return conn.cursor(row_factory=dict_row).execute(text, params).fetchall()
 
 
 def analysis(conn, name: str) -> list[dict]:
-    """Run one of the analysts' queries (dbt_project/analyses) as compiled by dbt."""
+    """Run one of the analysts' queries (dbt_project/analyses) as compiled by dbt, as the analyst role."""
     compiled = Path(dbt_env()["DBT_TARGET_PATH"]) / "compiled" / "credit_warehouse" / "analyses" / f"{name}.sql"
-    return query(conn, compiled.read_text())
+    assert '"analytics".' in compiled.read_text() and '"marts".' not in compiled.read_text(), name
+    with conn_as_analyst(conn):
+        return query(conn, compiled.read_text())
 
 
 # One set of vars for every dbt call, so dbt's partial parsing carries over between them (a change of
@@ -398,6 +408,41 @@ def test_every_mart_column_is_documented(first_night):
         if c["column_name"] not in documented.get(c["table_name"], set())
     )
     assert missing == []
+
+
+def test_the_analysts_views_carry_the_marts_descriptions_as_comments(first_night):
+    with conn_as_analyst(first_night) as conn:
+        views = query(conn, "select c.relname, obj_description(c.oid) as comment from pg_class as c "
+                            "join pg_namespace as n on n.oid = c.relnamespace where n.nspname = 'analytics' "
+                            "and c.relkind = 'v'")
+        columns = query(conn, "select table_name, column_name, col_description(format('analytics.%%I', table_name)"
+                              "::regclass, ordinal_position) as comment from information_schema.columns "
+                              "where table_schema = 'analytics'")
+    marts = {row["table_name"] for row in query(
+        first_night, "select table_name from information_schema.tables where table_schema = 'marts'")}
+    assert {v["relname"] for v in views} >= marts
+    assert all(v["comment"] for v in views if v["relname"] in marts), views
+    assert [f"{c['table_name']}.{c['column_name']}" for c in columns if not c["comment"]] == []
+    [comment] = [c["comment"] for c in columns
+                 if (c["table_name"], c["column_name"]) == ("fct_public_view_expiring", "days_left")]
+    assert comment == "Days from the night to publicity_until."
+
+
+def test_month_over_month_and_leaving_public_view(first_night):
+    with conn_as_analyst(first_night) as conn:
+        rows = query(conn, "select * from analytics.agg_monitoring_indicators_month_over_month "
+                           "where indicator = 'double_publicity_reported' order by month_start")
+        expiring = query(conn, "select * from analytics.fct_public_view_expiring")
+        window = query(conn, "select record_id, publicity_until from analytics.fct_credit_record "
+                             "where status = 'active' and disclosure_class = 'public' "
+                             "and publicity_until >= %s and publicity_until < %s",
+                       (NIGHT_TWO, NIGHT_TWO + timedelta(days=30)))
+    assert rows and rows[0]["previous_value"] is None
+    for before, after in zip(rows, rows[1:], strict=False):
+        assert after["previous_value"] == before["indicator_value"]
+        assert after["change"] == after["indicator_value"] - before["indicator_value"]
+    assert sorted(e["record_id"] for e in expiring) == sorted(w["record_id"] for w in window)
+    assert all(0 <= e["days_left"] < 30 for e in expiring)
 
 
 def test_correction_takes_a_company_off_the_blacklist(second_night):
