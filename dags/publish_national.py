@@ -46,8 +46,12 @@ def publish_national():
     def reconcile(staged: dict, pushed: dict) -> dict:
         return tasks.reconcile_publication(tasks.night_of(staged))
 
+    @task
+    def night_report(reconciled: dict) -> dict:
+        return tasks.write_night_report(tasks.night_of(reconciled))
+
     staged = stage_outbox()
-    reconcile(staged, push(staged))
+    night_report(reconcile(staged, push(staged)))
 
 
 publish_national()

@@ -54,9 +54,13 @@ def warehouse_build():
         get_current_context()["outlet_events"][MARTS_ASSET].extra = summary
         return summary
 
+    @task
+    def night_report(built: dict) -> dict:
+        return tasks.write_night_report(tasks.night_of(built))
+
     night = await_feeds()
     night_digest(night)
-    dbt_build(night)
+    night_report(dbt_build(night))
 
 
 warehouse_build()

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "credit_warehouse.install",
     "credit_warehouse.orchestration.commands",
     "credit_warehouse.publish.commands",
+    "credit_warehouse.reports.commands",
     "credit_warehouse.security.commands",
     "credit_warehouse.transform.registry_export",
 )

@@ -111,7 +111,7 @@ def stand_in_services(mail_folder):
                 "court_api": connection_uri("http", court.hostname, court.port, password=secret("court_api_token")),
                 "national_api": connection_uri("http", national.hostname, national.port, login=DEFAULT_KEY_ID,
                                                password=interface_secret().decode()),
-                "smtp_alerts": connection_uri("smtp", "127.0.0.1", sink.port),
+                "smtp_alerts": sink.url,
             },
             "sink": sink,
         }

@@ -7,6 +7,8 @@ CLI: ``credit-warehouse smtp-sink [--port 8025] [--folder DIR]``.
 
 from __future__ import annotations
 
+import html
+import re
 import socket
 import threading
 from email import policy
@@ -15,6 +17,17 @@ from email.parser import BytesParser
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+
+# Airflow's SMTP connection turns SSL and STARTTLS on unless told otherwise; a sender is required
+PLAIN_SMTP_EXTRA = "disable_ssl=true&disable_tls=true&from_email=credit-warehouse%40localhost"
+
+
+def mail_text(message: EmailMessage) -> str:
+    """The readable text of an alert mail (its HTML body without tags), for tests and the night summary."""
+    body = message.get_body(preferencelist=("html", "plain"))
+    content = body.get_content() if body is not None else ""
+    text = re.sub(r"<br\s*/?>|</(p|li|h3|ul)>", "\n", re.sub(r"<(?!br|/p|/li|/h3|/ul)[^>]+>", "", content))
+    return html.unescape(text)
 
 
 class _KeepEverything:
@@ -59,8 +72,8 @@ class SmtpSink:
 
     @property
     def url(self) -> str:
-        """The URI to put in AIRFLOW_CONN_SMTP_ALERTS."""
-        return f"smtp://{self.host}:{self.port}"
+        """The URI to put in AIRFLOW_CONN_SMTP_ALERTS: Airflow's SMTP connection, plain (the sink has no TLS)."""
+        return f"smtp://{self.host}:{self.port}?{PLAIN_SMTP_EXTRA}"
 
     def __enter__(self) -> SmtpSink:
         return self

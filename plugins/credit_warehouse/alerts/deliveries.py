@@ -21,18 +21,17 @@ def not_delivered_alert(feed_name: str, day: date, where: str) -> Alert:
     due = deadline(feed, day)
     return Alert(
         kind="not_delivered",
-        title=f"{feed_name} ({day.isoformat()}): not delivered by its deadline",
+        title=f"{feed_name}（{day.isoformat()}）：截止时间前未报送",
         lines=[
-            f"Feed: {feed_name} ({feed.owner_department})",
-            f"Delivery date: {day.isoformat()} ({feed.delivery.calendar})",
-            f"Deadline: {due:%Y-%m-%d %H:%M} Beijing time",
-            f"Looked in: {where}",
+            f"数据日期（delivery_date）：{day.isoformat()}（报送日历 {feed.delivery.calendar}）",
+            f"截止时间：{due:%Y-%m-%d %H:%M}（北京时间）",
+            f"查找位置：{where}",
             "",
-            "Nothing was loaded and the feed's Asset was not updated: the warehouse build goes ahead without it "
-            "at its own deadline.",
-            "Next step: ask the delivering department for the delivery; when it arrives, clear the feed's run "
-            "for this date (or trigger it with this delivery_date) and the build follows.",
+            "未加载任何数据，该 feed 的 Asset 未更新：数据仓库构建会在其自身截止时间照常进行，不含此 feed。",
         ],
+        next_step=("请联系报送部门补报；文件到达后，在 Airflow 中清除该 feed 当日的运行"
+                   "（或以此 delivery_date 手动触发），"
+                   "数据仓库构建随之自动进行。"),
         feed=feed_name,
         logical_date=day.isoformat(),
         severity="error",
@@ -42,8 +41,7 @@ def not_delivered_alert(feed_name: str, day: date, where: str) -> Alert:
 def alert_not_delivered(feed_name: str, day: date, where: str) -> dict[str, str]:
     if sent_before("not_delivered", feed_name, day):
         return {}
-    recipients, webhooks = route([feed_name])
-    return dispatch(not_delivered_alert(feed_name, day, where), recipients, webhooks)
+    return dispatch(not_delivered_alert(feed_name, day, where), route([feed_name]))
 
 
 def empty_files(outcomes: list[dict]) -> list[dict]:
@@ -58,43 +56,39 @@ def alert_empty_deliveries(feed_name: str, day: date, outcomes: list[dict]) -> d
         return {}
     alert = Alert(
         kind="batch",
-        title=f"{feed_name} ({day.isoformat()}): {len(empty)} delivered file(s) hold no data rows",
+        title=f"{feed_name}（{day.isoformat()}）：{len(empty)} 个已报送文件没有数据行",
         lines=[
-            f"Feed: {feed_name} ({get_feed(feed_name).owner_department})",
-            f"Delivery date: {day.isoformat()}",
-            "Delivered with a header and nothing under it:",
-            *(f"- batch {o.get('batch_id')}: {str(o['source']).removeprefix('file ')}" for o in empty),
-            "",
-            "Next step: ask the department whether the night really had nothing to report, or the export failed.",
+            f"数据日期（delivery_date）：{day.isoformat()}",
+            "以下文件只有表头，没有数据：",
+            *(f"- 批次 {o.get('batch_id')}：{str(o['source']).removeprefix('file ')}" for o in empty),
         ],
         feed=feed_name,
         batch_id=empty[0].get("batch_id") if len(empty) == 1 else None,
         logical_date=day.isoformat(),
         severity="warning",
+        next_step="请与报送部门确认当晚是否确实无数据，或导出失败需要重新报送。",
     )
-    recipients, webhooks = route([feed_name])
-    return dispatch(alert, recipients, webhooks)
+    return dispatch(alert, route([feed_name]))
 
 
 def build_incomplete_alert(day: date, missing: list[str]) -> Alert:
     return Alert(
         kind="build_incomplete",
-        title=f"warehouse build ({day.isoformat()}) went ahead without {len(missing)} feed(s)",
+        title=f"数据仓库构建（{day.isoformat()}）：缺少 {len(missing)} 个 feed，已按时构建",
         lines=[
-            f"Delivery date: {day.isoformat()}",
-            "Due that night but not in by the build's deadline:",
+            f"数据日期（delivery_date）：{day.isoformat()}",
+            "当晚应报送、但在构建截止时间前未就绪的 feed：",
             *(f"- {name}" for name in missing),
             "",
-            "Their earlier data stays in the marts; tonight's records of them are not in this build.",
-            "Next step: when a missing feed is delivered and gated, its Asset triggers the build again.",
+            "这些 feed 之前的数据仍在数据集市中；当晚的记录未包含在本次构建中。",
         ],
         logical_date=day.isoformat(),
         severity="warning",
+        next_step="缺少的 feed 报送并通过闸门后，其 Asset 会自动再次触发构建，无需手工操作。",
     )
 
 
 def alert_build_incomplete(day: date, missing: list[str]) -> dict[str, str]:
     if not missing or sent_before("build_incomplete", None, day):
         return {}
-    recipients, webhooks = route(missing)
-    return dispatch(build_incomplete_alert(day, missing), recipients, webhooks)
+    return dispatch(build_incomplete_alert(day, missing), route(missing))

@@ -1,45 +1,49 @@
-"""E-mail alerts through the SMTP server of Airflow connection ``smtp_alerts`` (standard library smtplib)."""
+"""E-mail alerts through Airflow's SMTP provider: connection ``smtp_alerts`` and its SmtpNotifier.
+
+The connection is Airflow's own (AIRFLOW_CONN_SMTP_ALERTS, or the metadata database under the
+scheduler), with Airflow's meaning of its extras: TLS and SSL are on unless ``disable_tls`` /
+``disable_ssl`` say otherwise, the server's certificate is verified, ``from_email`` is the sender.
+The one change to Airflow's hook: the Date header is Beijing time (+0800), as the body says.
+"""
 
 from __future__ import annotations
 
-import smtplib
-import ssl
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime
+from functools import cached_property
 
-from credit_warehouse.alerts.channels import SmtpSettings, smtp_settings
-from credit_warehouse.alerts.message import Alert
+from airflow.providers.smtp.hooks.smtp import SmtpHook
+from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+
+from credit_warehouse.alerts.message import Alert, beijing_now
+
+SMTP_CONNECTION = "smtp_alerts"
 
 
-def build_email(alert: Alert, recipients: list[str], sender: str) -> EmailMessage:
-    message = EmailMessage()
-    message["Subject"] = alert.subject
-    message["From"] = sender
-    message["To"] = ", ".join(recipients)
-    message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid(domain="credit-warehouse.local")
-    message["X-Credit-Warehouse-Alert"] = alert.kind
+class BeijingDatedSmtpHook(SmtpHook):
+    def _build_mime_message(self, *args, **kwargs):
+        message, recipients = super()._build_mime_message(*args, **kwargs)
+        message.replace_header("Date", format_datetime(beijing_now()))
+        return message, recipients
+
+
+class AlertMailNotifier(SmtpNotifier):
+    @cached_property
+    def hook(self) -> SmtpHook:
+        return BeijingDatedSmtpHook(smtp_conn_id=self.smtp_conn_id, auth_type=self.auth_type)
+
+
+def alert_headers(alert: Alert) -> dict[str, str]:
+    headers = {"X-Credit-Warehouse-Alert": alert.kind}
     if alert.feed:
-        message["X-Credit-Warehouse-Feed"] = alert.feed
+        headers["X-Credit-Warehouse-Feed"] = alert.feed
     if alert.batch_id is not None:
-        message["X-Credit-Warehouse-Batch"] = str(alert.batch_id)
-    message.set_content(alert.text(), charset="utf-8")
-    return message
+        headers["X-Credit-Warehouse-Batch"] = str(alert.batch_id)
+    return headers
 
 
-def send_email(alert: Alert, recipients: list[str], settings: SmtpSettings | None = None) -> None:
-    """One message to all recipients; raises smtplib/OSError errors for the caller to record."""
-    settings = settings or smtp_settings()
-    message = build_email(alert, recipients, settings.sender)
-    # smtplib alone encrypts without checking whom it talks to: the certificate and host name are verified
-    context = ssl.create_default_context()
-    if settings.ssl:
-        client = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout, context=context)
-    else:
-        client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-    with client:
-        if settings.starttls:
-            client.starttls(context=context)
-        if settings.login:
-            client.login(settings.login, settings.password or "")
-        client.send_message(message)
+def send_email(alert: Alert, recipients: list[str], smtp_conn_id: str = SMTP_CONNECTION) -> None:
+    """One message to all recipients; raises what the SMTP provider raises, for the caller to record."""
+    notifier = AlertMailNotifier(to=recipients, subject=alert.subject, html_content=alert.html(),
+                                 custom_headers=alert_headers(alert), smtp_conn_id=smtp_conn_id)
+    # notify() directly: the content is final text, not a template for Airflow to render
+    notifier.notify({})

@@ -14,15 +14,13 @@ import psycopg
 from credit_warehouse.alerts.channels import webhook_targets
 from credit_warehouse.alerts.email import send_email
 from credit_warehouse.alerts.message import Alert, batch_alert, digest_alert, task_failure_alert_message
-from credit_warehouse.alerts.routing import route
+from credit_warehouse.alerts.routing import Route, route
 from credit_warehouse.alerts.webhooks import post_webhook
 from credit_warehouse.feeds.registry import load_registry
 from credit_warehouse.identifiers import mask_personal_data
 from credit_warehouse.settings import database_url
 
 log = logging.getLogger(__name__)
-
-DIGEST_THRESHOLD = 3  # this many failing feeds in one night -> one digest instead of one alert per batch
 
 
 def _record(alert: Alert, channel: str, target: str, error: str | None) -> None:
@@ -50,25 +48,25 @@ def _already_sent(batch_id: int) -> set[str]:
     return {row[0] for row in rows}
 
 
-def dispatch(alert: Alert, recipients: list[str], webhooks: bool, skip: set[str] = frozenset()) -> dict[str, str]:
-    """Send an alert on every channel; returns channel -> 'sent' | 'failed: ...' | 'skipped'."""
+def dispatch(alert: Alert, to: Route, skip: set[str] = frozenset()) -> dict[str, str]:
+    """Send an alert on every channel of its route; returns channel -> 'sent' | 'failed: ...'."""
     outcome: dict[str, str] = {}
-    if recipients and "email" not in skip:
+    if to.recipients and "email" not in skip:
         error = None
         try:
-            send_email(alert, recipients)
+            send_email(alert, to.recipients)
         except Exception as exc:  # SMTP, network or a missing connection: recorded, never raised
             error = mask_personal_data(f"{type(exc).__name__}: {exc}")
             log.warning("alert mail %r not sent: %s", alert.subject, error)
-        _record(alert, "email", ", ".join(recipients), error)
+        _record(alert, "email", ", ".join(to.recipients), error)
         outcome["email"] = f"failed: {error}" if error else "sent"
-    if webhooks:
+    if to.webhooks:
         for target in webhook_targets(alert.feed):
             if target.kind in skip:
                 continue
             error = None
             try:
-                post_webhook(target, alert)
+                post_webhook(target, alert, to.mentions.get(target.kind, ()))
             except Exception as exc:  # network, HTTP status or a robot's refusal: recorded, never raised
                 error = mask_personal_data(f"{type(exc).__name__}: {exc}")
                 log.warning("%s alert %r not sent: %s", target.kind, alert.subject, error)
@@ -77,34 +75,48 @@ def dispatch(alert: Alert, recipients: list[str], webhooks: bool, skip: set[str]
     return outcome
 
 
-def notify_gate_result(result) -> dict[str, str]:
-    """The alert of one gated batch (held, or with quarantined rows), once per batch and channel."""
+def needs_own_message(result) -> bool:
+    """A held batch is mailed at once; one below its threshold waits for the night digest, unless its
+    feed's registry entry says alerts.own_message: always."""
     if not result.needs_alert:
+        return False
+    if result.held:
+        return True
+    registry = load_registry()
+    return result.feed in registry.names and registry.get(result.feed).alerts.own_message == "always"
+
+
+def notify_gate_result(result, links: dict[str, str] | None = None) -> dict[str, str]:
+    """The alert of one gated batch that needs a message of its own, once per batch and channel."""
+    if not needs_own_message(result):
         return {}
-    recipients, webhooks = route([result.feed])
-    return dispatch(batch_alert(result), recipients, webhooks, skip=_already_sent(result.batch_id))
+    return dispatch(batch_alert(result, links), route([result.feed]), skip=_already_sent(result.batch_id))
 
 
-def notify_feed_run(results) -> dict[str, str]:
-    """One alert for one feed's batches gated in one run (gated with alert=False): the batch alert when
-    one batch failed, one message listing them when several did (a department delivering many files)."""
-    failing = [r for r in results if r.needs_alert]
-    if len(failing) <= 1:
-        return notify_gate_result(failing[0]) if failing else {}
-    alert = digest_alert(failing)
-    alert.feed = failing[0].feed
-    alert.title = f"{alert.feed}: {alert.title.removeprefix('night digest ')}"
-    recipients, webhooks = route([alert.feed])
-    return dispatch(alert, recipients, webhooks)
+def notify_feed_run(results, links: dict[str, str] | None = None) -> dict[str, str]:
+    """The feed run's own message (gated with alert=False): the batch alert when one batch needs one, one
+    message listing them when several do (a department delivering many files). The rest wait for the
+    night digest."""
+    own = [r for r in results if needs_own_message(r)]
+    if len(own) <= 1:
+        return notify_gate_result(own[0], links) if own else {}
+    return dispatch(digest_alert(own, links, feed=own[0].feed), route([own[0].feed]))
 
 
-def send_night_digest(results) -> dict[str, str]:
-    """ONE message (per channel) covering every failing batch of the night."""
+def night_report_link(day) -> dict[str, str]:
+    from credit_warehouse.docs_site import url_for
+    from credit_warehouse.reports.night import night_report_path
+
+    return {"夜间报告": url_for(night_report_path(day))}
+
+
+def send_night_digest(results, day=None) -> dict[str, str]:
+    """ONE message (per channel) covering every batch of the night that needs the monitors."""
     failing = [r for r in results if r.needs_alert]
     if not failing:
         return {}
-    recipients, webhooks = route(sorted({r.feed for r in failing}))
-    return dispatch(digest_alert(failing), recipients, webhooks)
+    links = night_report_link(day or failing[0].logical_date)
+    return dispatch(digest_alert(failing, links), route(sorted({r.feed for r in failing})))
 
 
 def sent_before(kind: str, feed: str | None, logical_date) -> bool:
@@ -119,25 +131,23 @@ def sent_before(kind: str, feed: str | None, logical_date) -> bool:
         return False
 
 
-def send_night_digest_once(logical_date, results, digest_threshold: int = DIGEST_THRESHOLD) -> dict[str, str]:
-    """When several feeds failed on one night, one digest over all of them (once per night), on top of
-    the per-feed alerts: the platform's duty officer sees the night at a glance. ``results`` are the
-    night's recorded gate results (quality.gate.night_results)."""
-    failing = [r for r in results if r.needs_alert]
-    if len({r.feed for r in failing}) < digest_threshold or sent_before("digest", None, logical_date):
+def send_night_digest_once(logical_date, results) -> dict[str, str]:
+    """The night digest, once per night: every batch needing attention (held or not, mailed or not), so
+    the platform's duty officer sees the night at a glance and nothing below a threshold goes unheard.
+    ``results`` are the night's recorded gate results (quality.gate.night_results)."""
+    if not any(r.needs_alert for r in results) or sent_before("digest", None, logical_date):
         return {}
-    return send_night_digest(failing)
+    return send_night_digest(results, logical_date)
 
 
-def notify_night(results, digest_threshold: int = DIGEST_THRESHOLD) -> dict[str, str]:
-    """After a night's gates (run with alert=False): per-batch alerts, or one digest when many feeds failed."""
-    failing = [r for r in results if r.needs_alert]
-    if len({r.feed for r in failing}) >= digest_threshold:
-        return send_night_digest(failing)
+def notify_night(results) -> dict[str, str]:
+    """After a night's gates (run with alert=False): each feed's own messages, then the one digest."""
     outcome: dict[str, str] = {}
-    for result in failing:
-        for channel, status in notify_gate_result(result).items():
-            outcome[f"{result.feed}/{result.batch_id}/{channel}"] = status
+    for feed in sorted({r.feed for r in results}):
+        for channel, status in notify_feed_run([r for r in results if r.feed == feed]).items():
+            outcome[f"{feed}/{channel}"] = status
+    for channel, status in send_night_digest(results).items():
+        outcome[f"digest/{channel}"] = status
     return outcome
 
 
@@ -174,5 +184,4 @@ def task_failure_alert(context) -> None:
         log_url=getattr(ti, "log_url", None),
         feed=feed,
     )
-    recipients, webhooks = route([feed] if feed else [])
-    dispatch(alert, recipients, webhooks)
+    dispatch(alert, route([feed] if feed else []))

@@ -29,25 +29,24 @@ def refused_inputs_alert(failed: list[dict], logical_date: date | None = None) -
     """The alert for failed load outcomes (as dicts, see failed_outcomes)."""
     feeds = sorted({o["feed"] for o in failed})
     batch_ids = [o["batch_id"] for o in failed if o.get("batch_id") is not None]
-    when = f" ({logical_date.isoformat()})" if logical_date else ""
+    when = f"（{logical_date.isoformat()}）" if logical_date else ""
     lines = [
-        f"Feed: {', '.join(feeds)}",
-        f"Logical date: {logical_date.isoformat() if logical_date else '-'}",
-        f"{len(failed)} delivery(ies) refused on load, nothing of them reached raw:",
-        *(f"- batch {o.get('batch_id') or '-'}: {o.get('message') or o.get('source')}" for o in failed),
+        f"数据日期（logical_date）：{logical_date.isoformat() if logical_date else '-'}",
+        f"{len(failed)} 个报送在加载时被拒收，未进入 raw：",
+        *(f"- 批次 {o.get('batch_id') or '-'}：{o.get('message') or o.get('source')}" for o in failed),
         "",
-        (f"Ledger: ops.load_batch where batch_id in ({', '.join(map(str, batch_ids))})" if batch_ids
-         else "Ledger: no batch was opened"),
-        "Next step: ask the delivering department for a corrected file; a rerun of the feed picks it up.",
+        (f"台账：表 ops.load_batch，batch_id {', '.join(map(str, batch_ids))}" if batch_ids
+         else "台账：未开立批次"),
     ]
     return Alert(
         kind="batch",
-        title=f"{', '.join(feeds)}{when}: {len(failed)} delivery(ies) refused",
+        title=f"{'、'.join(feeds)}{when}：{len(failed)} 个报送被拒收",
         lines=lines,
         feed=feeds[0] if len(feeds) == 1 else None,
         batch_id=batch_ids[0] if len(batch_ids) == 1 else None,
         logical_date=logical_date.isoformat() if logical_date else None,
         severity="error",
+        next_step="请报送部门按上述原因提供更正后的文件；重跑该 feed 时会自动读取新文件。",
     )
 
 
@@ -60,5 +59,4 @@ def alert_refused_inputs(outcomes: Iterable[object], logical_date: date | None =
     failed = failed_outcomes(outcomes)
     if not failed:
         return {}
-    recipients, webhooks = route(sorted({o["feed"] for o in failed}))
-    return dispatch(refused_inputs_alert(failed, logical_date), recipients, webhooks)
+    return dispatch(refused_inputs_alert(failed, logical_date), route(sorted({o["feed"] for o in failed})))

@@ -45,7 +45,9 @@ _SOURCE_KEYS = {
 }
 _DELIVERY_KEYS = {"calendar", "due"}
 _GATE_KEYS = {"max_failed_share", "hold_on_schema_failure"}
-_ALERT_KEYS = {"channels", "recipients"}
+_ALERT_KEYS = {"channels", "recipients", "own_message", "mentions"}
+OWN_MESSAGE = ("held", "always")
+MENTION_CHANNELS = ("dingtalk", "wecom")
 _LIMIT_KEYS = {"max_file_bytes", "max_xlsx_uncompressed_bytes", "max_page_bytes"}
 
 
@@ -112,6 +114,14 @@ class Gate:
 class Alerts:
     channels: tuple[str, ...] = ("email", "webhook")
     recipients: tuple[str, ...] = ()
+    # which batches get a message of their own as soon as they are gated: "held" ones only (the rest wait
+    # for the one night digest), or "always" every batch that needs the monitors
+    own_message: str = "held"
+    # robot @mentions per channel: DingTalk by mobile number, WeCom by member userid
+    mentions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def mentions_for(self, kind: str) -> tuple[str, ...]:
+        return dict(self.mentions).get(kind, ())
 
 
 @dataclass(frozen=True)
@@ -388,6 +398,13 @@ def _parse_feed(name: str, raw: Any, defaults: dict) -> Feed:
     recipients = alerts.get("recipients", [])
     if not isinstance(recipients, list) or not all(isinstance(r, str) and "@" in r for r in recipients):
         raise _fail(f"{where} alerts recipients", "must be a list of e-mail addresses")
+    own_message = alerts.get("own_message", "held")
+    if own_message not in OWN_MESSAGE:
+        raise _fail(f"{where} alerts own_message", f"must be one of {', '.join(OWN_MESSAGE)}")
+    mentions = _mapping(alerts.get("mentions", {}), f"{where} alerts mentions", set(MENTION_CHANNELS))
+    for kind, people in mentions.items():
+        if not isinstance(people, list) or not all(isinstance(p, str | int) and str(p).strip() for p in people):
+            raise _fail(f"{where} alerts mentions {kind}", "must be a list of mobile numbers or user ids")
 
     layouts = _parse_layouts(raw.get("layouts", {}), f"{where} layouts", columns)
 
@@ -407,7 +424,9 @@ def _parse_feed(name: str, raw: Any, defaults: dict) -> Feed:
         business_key=tuple(business_key),
         expectation_suite=_identifier(raw.get("expectation_suite", name), f"{where} expectation_suite"),
         gate=Gate(max_failed_share=float(share), hold_on_schema_failure=hold),
-        alerts=Alerts(channels=channels, recipients=tuple(recipients)),
+        alerts=Alerts(channels=channels, recipients=tuple(recipients), own_message=own_message,
+                      mentions=tuple((kind, tuple(str(p).strip() for p in people))
+                                     for kind, people in mentions.items())),
         limits=limits,
         extra_layouts=layouts,
         publish_kind=raw.get("publish_kind") and _identifier(raw["publish_kind"], f"{where} publish_kind"),

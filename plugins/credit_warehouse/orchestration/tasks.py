@@ -23,6 +23,17 @@ def _as_dict(item: object) -> dict:
     return dataclasses.asdict(item) if dataclasses.is_dataclass(item) else dict(item)
 
 
+def task_log_link() -> dict[str, str]:
+    """The running task's log in the Airflow UI, for the alerts it sends (none outside a task)."""
+    try:
+        from airflow.sdk import get_current_context
+
+        url = getattr(get_current_context()["ti"], "log_url", None)
+    except Exception:  # not inside a running task (a test, the CLI): no link to give
+        return {}
+    return {"Airflow 任务日志": url} if url else {}
+
+
 def load_feed(feed: str, day: date) -> list[dict]:
     """Extract every delivery of one feed for one date into raw, one ledger batch each."""
     from credit_warehouse.alerts.deliveries import alert_empty_deliveries
@@ -73,7 +84,7 @@ def gate_feed(feed: str, day: date, outcomes: list[dict], dag_run_id: str | None
     for result in results:
         log.info("gate %s batch %s: %s (%s passed, %s quarantined)", feed, result.batch_id, result.status,
                  result.rows_accepted, result.rows_quarantined)
-    notify_feed_run(results)
+    notify_feed_run(results, task_log_link())
     delivery = deliveries.FeedDelivery(
         feed, day, deliveries.DELIVERED, batches=len(outcomes),
         rows_received=sum(r.rows_received or 0 for r in results),
@@ -92,8 +103,18 @@ def gate_feed(feed: str, day: date, outcomes: list[dict], dag_run_id: str | None
     }
 
 
+def write_night_report(day: date) -> dict:
+    """The night's HTML report with charts (reports/night.py), rebuilt from the warehouse each time."""
+    from credit_warehouse.docs_site import url_for
+    from credit_warehouse.reports.night import write_night_report as write
+
+    path = write(day)
+    log.info("night report for %s: %s", day, url_for(path))
+    return {"delivery_date": day.isoformat(), "report": str(path)}
+
+
 def send_night_digest(day: date) -> dict:
-    """One digest mail when many feeds failed their gates that night (never fails the DAG)."""
+    """The one night digest: every batch that needs the monitors, held or not (never fails the DAG)."""
     from credit_warehouse.alerts.notify import send_night_digest_once
     from credit_warehouse.quality.gate import night_results
 

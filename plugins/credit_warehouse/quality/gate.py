@@ -159,10 +159,10 @@ def _supersede(conn: psycopg.Connection, feed: Feed, batch_id: int, logical_date
 def _held_reason(feed: Feed, schema_failures: list[FailedExpectation], share: float) -> str | None:
     reasons = []
     if schema_failures and feed.gate.hold_on_schema_failure:
-        reasons.append("schema failure: " + "; ".join(f"{f.expectation} ({f.message})" for f in schema_failures))
+        reasons.append("结构检查未通过：" + "；".join(f"{f.expectation}（{f.message}）" for f in schema_failures))
     if share > feed.gate.max_failed_share:
-        reasons.append(f"{share:.1%} of rows failed, above the feed's threshold of {feed.gate.max_failed_share:.1%}")
-    return "; ".join(reasons) or None
+        reasons.append(f"{share:.1%} 的行未通过检查，超过该 feed 的阈值 {feed.gate.max_failed_share:.1%}")
+    return "；".join(reasons) or None
 
 
 def gate_batch(feed: str, batch_id: int, *, alert: bool = True) -> GateResult:

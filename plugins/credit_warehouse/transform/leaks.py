@@ -85,18 +85,18 @@ def contain(relations: list[tuple[str, str, str]]) -> list[Leak]:
 def leak_alert(day: date, leaks: list[Leak]) -> Alert:
     return Alert(
         kind="personal_data",
-        title=f"warehouse build ({day.isoformat()}): full resident-ID numbers found after the gate, masked",
+        title=f"数据仓库构建（{day.isoformat()}）：闸门之后发现完整身份证号，已就地掩码",
         lines=[
-            f"Delivery date: {day.isoformat()}",
-            "The personal-data tests of dbt found full resident-ID numbers past the loader and the gate:",
-            *(f"- {leak.relation}.{leak.column}: {leak.rows} row(s), "
-              + ("masked in place" if leak.masked else "a view; the tables built from it are masked")
+            f"数据日期（logical_date）：{day.isoformat()}",
+            "dbt 的个人信息检查在加载和闸门之后发现了完整的居民身份证号：",
+            *(f"- {leak.relation}.{leak.column}：{leak.rows} 行，"
+              + ("已就地掩码" if leak.masked else "为视图；由其构建的表已掩码")
               for leak in leaks),
             "",
-            "The build went on; no number is shown here.",
-            "Next step: find the feed and column that carried it (quarantine and raw keep the batch) and extend "
-            "its gate rule no_resident_id_in_text or the feed's personal_id columns, so the loader vaults it.",
+            "构建继续进行；本告警不显示任何号码。",
         ],
+        next_step=("找出携带号码的 feed 和列（quarantine 与 raw 保留该批次），扩充其闸门规则 no_resident_id_in_text "
+                   "或该 feed 的 personal_id 列，使加载时即进入保险库。"),
         logical_date=day.isoformat(),
         severity="error",
     )
@@ -106,6 +106,5 @@ def contain_leaks(day: date, target: Path) -> list[Leak]:
     """After a build: mask and alert what the personal-data tests found. Returns what was found."""
     leaks = contain(warned_relations(target))
     if leaks:
-        recipients, webhooks = route([])  # every feed's monitors: the feed is not known yet
-        dispatch(leak_alert(day, leaks), recipients, webhooks)
+        dispatch(leak_alert(day, leaks), route([]))  # every feed's monitors: the feed is not known yet
     return leaks

@@ -1,0 +1,1 @@
+"""What people read besides the marts: the night report (HTML with charts) and the subject credit report."""
