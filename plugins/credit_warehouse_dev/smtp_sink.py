@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import re
-import socket
 import threading
 from email import policy
 from email.message import EmailMessage
@@ -17,6 +16,8 @@ from email.parser import BytesParser
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+
+from credit_warehouse_dev.ports import free_port
 
 # Airflow's SMTP connection turns SSL and STARTTLS on unless told otherwise; a sender is required
 PLAIN_SMTP_EXTRA = "disable_ssl=true&disable_tls=true&from_email=credit-warehouse%40localhost"
@@ -42,7 +43,7 @@ class _KeepEverything:
 class SmtpSink:
     def __init__(self, port: int = 0, folder: Path | None = None, host: str = "127.0.0.1"):
         self.host = host
-        self.port = port or _free_port(host)
+        self.port = port or free_port(host)
         self.folder = Path(folder) if folder else None
         self.messages: list[EmailMessage] = []
         self.envelopes: list[dict] = []
@@ -80,13 +81,6 @@ class SmtpSink:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
-
-def _free_port(host: str) -> int:
-    # aiosmtpd's Controller checks readiness by connecting to its port, so it needs a real one up front
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
 
 
 def start_smtp_sink(port: int = 0, folder: Path | None = None, host: str = "127.0.0.1") -> SmtpSink:

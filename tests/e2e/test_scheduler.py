@@ -6,7 +6,6 @@ SMTP sink; with Celery, tasks must run on both workers."""
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ import pytest
 
 from credit_warehouse import settings
 from credit_warehouse.feeds.registry import load_registry
+from credit_warehouse_dev.ports import free_port
+from credit_warehouse_dev.smtp_sink import mail_text
 
 pytestmark = pytest.mark.e2e
 
@@ -28,12 +29,6 @@ NIGHT = "2026-11-18"          # a Wednesday: every feed but the monthly one is d
 FAILING_NIGHT = "2026-11-17"  # the court API answers 503 for consumption restrictions of this date
 MISSING_FEED = "dept_commitment"
 CLI = str(Path(sys.executable).with_name("credit-warehouse"))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _cli(env: dict, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -111,7 +106,7 @@ def stack_env(warehouse_server):
 
 
 def _up(env: dict, *options: str) -> Stack:
-    port = _free_port()
+    port = free_port()
     started = datetime.now(UTC).isoformat()
     _cli(env, "up", "--port", str(port), *options)
     return Stack(env, port, started)
@@ -158,11 +153,12 @@ def test_a_night_on_the_real_scheduler(stack_env):
     assert [r["state"] for r in stack.runs("feed__court_consumption_restriction")
             if r["dag_run_id"] == failing_run] == ["failed"]
     subjects = [m["subject"] for m in _mails()]
-    assert any("task failed: feed__court_consumption_restriction.extract_and_load" in s for s in subjects), subjects
-    assert any(f"{MISSING_FEED} ({NIGHT}): not delivered" in s for s in subjects), subjects
-    failure_mail = next(m for m in _mails() if "task failed" in m["subject"])
-    body = failure_mail.get_body(("plain",)).get_content()
-    assert "Task: extract_and_load (try 1)" in body and "Feed: court_consumption_restriction" in body
+    assert any("任务失败：feed__court_consumption_restriction.extract_and_load" in s for s in subjects), subjects
+    assert any(f"{MISSING_FEED}（{NIGHT}）：截止时间前未报送" in s for s in subjects), subjects
+    failure_mail = next(m for m in _mails() if "任务失败" in m["subject"])
+    body = mail_text(failure_mail)
+    assert "任务（task）：extract_and_load（第 1 次尝试）" in body
+    assert "数据源（feed）：court_consumption_restriction" in body
     assert "/dags/feed__court_consumption_restriction/runs/" in body  # the log URL of the failed try
     assert failure_alerts >= 1
 

@@ -1,4 +1,5 @@
-"""Alerts through the real local SMTP and webhook sinks: digest, task failures, wrong secrets, no server."""
+"""Alerts through the real local SMTP and webhook sinks: own messages and the digest, task failures, wrong
+secrets, no server."""
 
 from __future__ import annotations
 
@@ -6,23 +7,22 @@ from datetime import date
 
 import pytest
 
-from credit_warehouse.alerts.channels import smtp_settings
 from credit_warehouse.alerts.notify import notify_night, send_night_digest, task_failure_alert
 from credit_warehouse.identifiers import make_resident_id
 from credit_warehouse.quality.gate import FailedExpectation, GateResult
-from credit_warehouse.settings import ConfigurationError
-from credit_warehouse_dev.smtp_sink import start_smtp_sink
+from credit_warehouse_dev.smtp_sink import mail_text, start_smtp_sink
 from credit_warehouse_dev.webhook_sink import start_webhook_sink
 
 pytestmark = pytest.mark.integration
 FULL_ID = make_resident_id("370102", date(1985, 2, 3), 17)
 
 
-def _result(feed: str, batch_id: int) -> GateResult:
+def _result(feed: str, batch_id: int, held: bool = True) -> GateResult:
     return GateResult(
-        feed=feed, batch_id=batch_id, logical_date=date(2024, 7, 10), status="rejected", rows_received=10,
-        rows_accepted=5, rows_quarantined=5, failed_share=0.5, max_failed_share=0.05, schema_failed=False,
-        data_docs_path=f"/docs/{feed}.html", seconds=1.0, held_reason="50.0% of rows failed",
+        feed=feed, batch_id=batch_id, logical_date=date(2024, 7, 10), status="rejected" if held else "accepted",
+        rows_received=10, rows_accepted=5, rows_quarantined=5, failed_share=0.5, max_failed_share=0.05,
+        schema_failed=False, data_docs_path=f"/docs/{feed}.html", seconds=1.0,
+        held_reason="50.0% 的行未通过检查" if held else None,
         failed_expectations=[FailedExpectation("required", "uscc", "required value is missing", 5)],
     )
 
@@ -36,22 +36,28 @@ def sinks(monkeypatch, warehouse_db, tmp_path):
         yield mail, hooks
 
 
-def test_many_failing_feeds_make_one_digest(sinks):
+def test_held_batches_are_mailed_at_once_the_rest_wait_for_the_one_digest(sinks):
     mail, hooks = sinks
-    results = [_result(feed, 900 + i) for i, feed in enumerate(["dept_penalty", "utility_gas", "logistics"])]
+    results = [_result("dept_penalty", 900), _result("utility_gas", 901, held=False),
+               _result("logistics", 902, held=False)]
     notify_night(results)
-    assert len(mail.messages) == 1 and len(hooks.received) == 1
-    body = mail.messages[0].get_content()
-    assert all(f"{feed} batch" in body for feed in ("dept_penalty", "utility_gas", "logistics"))
-    recipients = mail.messages[0]["To"]
+    # one own message (the held batch), then one digest over all three
+    assert [m["X-Credit-Warehouse-Alert"] for m in mail.messages] == ["batch", "digest"]
+    assert mail.messages[0]["X-Credit-Warehouse-Batch"] == "900"
+    digest = mail_text(mail.messages[1])
+    assert all(f"{feed} 批次" in digest for feed in ("dept_penalty", "utility_gas", "logistics"))
+    assert "夜间报告" in digest and "/reports/night-2024-07-10.html" in digest
+    recipients = mail.messages[1]["To"]
     assert "gas-billing@example.com" in recipients and "logistics-data@example.gov.cn" in recipients
-    assert hooks.received[0].signature_valid is True
+    assert len(hooks.received) == 2 and all(hook.signature_valid for hook in hooks.received)
 
 
-def test_few_failing_feeds_alert_per_batch(sinks):
+def test_a_feed_may_ask_for_every_dirty_batch_at_once(sinks):
     mail, _ = sinks
-    notify_night([_result("dept_redlist", 950), _result("utility_water", 951)])
-    assert sorted(m["X-Credit-Warehouse-Batch"] for m in mail.messages) == ["950", "951"]
+    notify_night([_result("dept_blacklist", 950, held=False), _result("utility_water", 951, held=False)])
+    # dept_blacklist's registry entry says own_message: always; utility_water waits for the digest
+    assert [(m["X-Credit-Warehouse-Alert"], m["X-Credit-Warehouse-Batch"]) for m in mail.messages] == [
+        ("batch", "950"), ("digest", None)]
 
 
 def test_task_failure_alerts_masked(sinks):
@@ -64,8 +70,9 @@ def test_task_failure_alerts_masked(sinks):
     task_failure_alert({"task_instance": TaskInstance(), "logical_date": date(2024, 7, 10),
                         "exception": ValueError(f"row 3 has id {FULL_ID}")})
     assert len(mail.messages) == 1
-    body = mail.messages[0].get_content()
-    assert "night_dept_blacklist.gate" in mail.messages[0]["Subject"] and "Feed: dept_blacklist" in body
+    body = mail_text(mail.messages[0])
+    assert "night_dept_blacklist.gate" in mail.messages[0]["Subject"] and "数据源（feed）：dept_blacklist" in body
+    assert "Airflow 任务日志：http://localhost:8080/log" in body and "下一步：" in body
     assert FULL_ID not in body and FULL_ID[:6] in body
 
 
@@ -77,11 +84,7 @@ def test_wrong_dingtalk_secret_is_refused_and_recorded(sinks, monkeypatch):
     assert outcome["dingtalk"].startswith("failed") and outcome["email"] == "sent"
 
 
-def test_smtp_connection_must_be_configured(monkeypatch):
+def test_without_an_smtp_connection_the_mail_fails_recorded_never_raised(monkeypatch, warehouse_db):
     monkeypatch.delenv("AIRFLOW_CONN_SMTP_ALERTS", raising=False)
-    with pytest.raises(ConfigurationError, match="AIRFLOW_CONN_SMTP_ALERTS is not set"):
-        smtp_settings()
-    monkeypatch.setenv("AIRFLOW_CONN_SMTP_ALERTS", "smtp://alerts:p%40ss@mail.example:2525?from_email=cw@example.gov.cn")
-    settings = smtp_settings()
-    assert (settings.host, settings.port, settings.login, settings.password, settings.sender) == (
-        "mail.example", 2525, "alerts", "p@ss", "cw@example.gov.cn")
+    outcome = send_night_digest([_result("dept_penalty", 970)])
+    assert outcome["email"].startswith("failed") and "SMTP connection is not found" in outcome["email"]

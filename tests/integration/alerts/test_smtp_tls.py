@@ -14,7 +14,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from credit_warehouse.alerts.channels import SmtpSettings
 from credit_warehouse.alerts.email import send_email
 from credit_warehouse.alerts.message import Alert
 
@@ -37,7 +36,7 @@ def _self_signed(folder) -> tuple[str, str]:
     return str(cert_path), str(key_path)
 
 
-def test_smtps_to_a_server_with_an_unverifiable_certificate_is_refused(tmp_path):
+def test_smtps_to_a_server_with_an_unverifiable_certificate_is_refused(tmp_path, monkeypatch):
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_context.load_cert_chain(*_self_signed(tmp_path))
     with socket.socket() as probe:
@@ -46,9 +45,10 @@ def test_smtps_to_a_server_with_an_unverifiable_certificate_is_refused(tmp_path)
     controller = Controller(Sink(), hostname="127.0.0.1", port=port, ssl_context=server_context)
     controller.start()
     try:
-        settings = SmtpSettings(host="localhost", port=port, login=None, password=None,
-                                sender="credit-warehouse@localhost", starttls=False, ssl=True, timeout=5)
+        # Airflow's SMTP connection: SSL on (its default), the certificate checked against the system's CAs
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_ALERTS",
+                           f"smtp://localhost:{port}?from_email=credit-warehouse%40localhost&timeout=5")
         with pytest.raises(ssl.SSLCertVerificationError):
-            send_email(Alert(kind="batch", title="t", lines=["x"]), ["monitor@example.gov.cn"], settings)
+            send_email(Alert(kind="batch", title="t", lines=["x"]), ["monitor@example.gov.cn"])
     finally:
         controller.stop()

@@ -11,7 +11,7 @@ from airflow.sdk.exceptions import AirflowSkipException
 from credit_warehouse.feeds.delivery_calendar import due_feeds
 from credit_warehouse.load import deliveries
 from credit_warehouse.orchestration import tasks
-from credit_warehouse_dev.smtp_sink import start_smtp_sink
+from credit_warehouse_dev.smtp_sink import mail_text, start_smtp_sink
 
 pytestmark = pytest.mark.integration
 
@@ -52,7 +52,7 @@ def test_the_deadline_build_goes_ahead_without_the_missing_and_says_so_once(mail
     assert alert_build_incomplete(SUNDAY, night["missing"]) == {"email": "sent"}
     assert alert_build_incomplete(SUNDAY, night["missing"]) == {}  # a retry does not mail again
     [message] = mail.messages
-    assert "went ahead without 1 feed(s)" in message["Subject"] and "utility_gas" in message.get_content()
+    assert "缺少 1 个 feed，已按时构建" in message["Subject"] and "utility_gas" in mail_text(message)
     assert not deliveries.built_complete(SUNDAY)
 
 
@@ -72,9 +72,10 @@ def test_a_due_delivery_missing_at_its_deadline_is_alerted_and_updates_no_asset(
     ended = deliveries.deliveries(SUNDAY)
     assert (ended["utility_water"].status, ended["dept_penalty"].status) == ("not_delivered", "not_due")
     [message] = mail.messages
-    assert message["Subject"].strip() == "[credit-warehouse] utility_water (2026-11-15): not delivered by its deadline"
-    body = message.get_content()
-    assert "Deadline: 2026-11-16 02:30 Beijing time" in body and "Feed: utility_water (市自来水公司)" in body
+    assert message["Subject"].strip() == "[信用数据仓库] utility_water（2026-11-15）：截止时间前未报送"
+    body = mail_text(message)
+    assert "截止时间：2026-11-16 02:30（北京时间）" in body and "责任部门：市自来水公司" in body
+    assert "下一步：请联系报送部门补报" in body
 
 
 def test_a_file_with_a_header_and_no_rows_is_loaded_and_alerted_as_empty(mail, tmp_path, monkeypatch):
@@ -88,5 +89,5 @@ def test_a_file_with_a_header_and_no_rows_is_loaded_and_alerted_as_empty(mail, t
     [outcome] = tasks.load_feed("dept_commitment", SUNDAY)
     assert (outcome["status"], outcome["rows_received"]) == ("loaded", 0)
     [message] = mail.messages
-    assert "dept_commitment (2026-11-15): 1 delivered file(s) hold no data rows" in message["Subject"]
-    assert "dept_commitment/2026-11-15/header-only.csv" in message.get_content()
+    assert "dept_commitment（2026-11-15）：1 个已报送文件没有数据行" in message["Subject"]
+    assert "dept_commitment/2026-11-15/header-only.csv" in mail_text(message)

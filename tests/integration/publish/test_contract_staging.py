@@ -10,7 +10,7 @@ import pytest
 from credit_warehouse.identifiers import make_resident_id
 from credit_warehouse.publish import signing
 from credit_warehouse.publish.outbox import stage_outbox_detailed
-from credit_warehouse_dev.smtp_sink import start_smtp_sink
+from credit_warehouse_dev.smtp_sink import mail_text, start_smtp_sink
 
 NIGHT = date(2026, 11, 20)  # the delivery date the staging night is for
 
@@ -50,8 +50,8 @@ def test_only_contract_passing_records_are_released_and_the_rest_wait_for_correc
     # the held records were alerted (one mail), and nothing shows the full ID number
     mail.stop()
     assert len(mail.messages) == 1
-    body = mail.messages[0].get_content()
-    assert "publish contract held 5 record(s)" in mail.messages[0]["Subject"]
+    body = mail_text(mail.messages[0])
+    assert "推送契约校验扣下 5 条记录" in mail.messages[0]["Subject"]
     assert all(key in body for key in failures)
     assert "license-data@example.gov.cn" in mail.messages[0]["To"]
     assert "license-20" in caplog.text
@@ -113,7 +113,7 @@ def test_a_contract_that_cannot_run_in_full_holds_every_staged_row(put_records, 
     assert clean_publish.execute(
         "select count(*) filter (where contract_passed is null), count(*) from ops.publish_outbox"
     ).fetchone() == (5, 5)
-    assert any("no full verdict" in m["Subject"] for m in mail.messages)
+    assert any("推送契约校验未能完整运行" in m["Subject"] for m in mail.messages)
 
 
 def test_verdicts_refuse_a_cut_short_or_missing_result():

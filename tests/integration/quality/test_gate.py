@@ -130,7 +130,7 @@ def test_regating_is_idempotent_threshold_holds_and_redelivery_supersedes(kit):
     first = gate_batch("dept_penalty", held_id, alert=False)
     again = gate_batch("dept_penalty", held_id, alert=False)
     assert first.status == again.status == "rejected" and first.held
-    assert "20.0% of rows failed" in first.held_reason
+    assert "20.0% 的行未通过检查" in first.held_reason
     assert len(_quarantine("dept_penalty", held_id)) == 2 == again.rows_quarantined
     status, received, accepted, in_quarantine, error_text = _ledger(held_id)
     assert (status, received, accepted, in_quarantine) == ("rejected", 10, 8, 2)

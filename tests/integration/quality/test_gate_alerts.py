@@ -6,8 +6,9 @@ import psycopg
 import pytest
 
 from credit_warehouse import settings
+from credit_warehouse.docs_site import url_for
 from credit_warehouse.quality.gate import gate_batch
-from credit_warehouse_dev.smtp_sink import start_smtp_sink
+from credit_warehouse_dev.smtp_sink import mail_text, start_smtp_sink
 from credit_warehouse_dev.webhook_sink import start_webhook_sink
 
 pytestmark = pytest.mark.integration
@@ -35,11 +36,14 @@ def test_one_masked_alert_per_failing_batch(kit, monkeypatch, tmp_path):
         assert result.held and result.rows_quarantined == 2
         assert len(mail.messages) == 1
         message = mail.messages[0]
-        body = message.get_content()
+        body = mail_text(message)
         assert "dept_penalty" in message["Subject"] and str(batch_id) in message["Subject"]
-        for needle in ("Feed: dept_penalty", f"Batch: {batch_id}", "Logical date: 2024-07-10", "resident_id_valid",
-                       "legal_exclusion", "未执行垃圾分类", "Data Docs: ", result.data_docs_path):
-            assert needle in body
+        assert message["Subject"].startswith("[信用数据仓库]") and message["Date"].endswith("+0800")
+        for needle in ("数据源（feed）：dept_penalty", f"批次（batch_id）：{batch_id}",
+                       "数据日期（logical_date）：2024-07-10", "resident_id_valid", "legal_exclusion",
+                       "未执行垃圾分类", "Data Docs：",
+                       url_for(result.data_docs_path), "责任部门：", "下一步："):
+            assert needle in body, needle
         assert bad_id[:6] + "********" + bad_id[-4:] in body
         assert full_id not in body and bad_id not in body
         assert sorted(message["To"].split(", ")) == ["credit-monitor@example.gov.cn", "penalty-data@example.gov.cn"]

@@ -14,7 +14,7 @@ from credit_warehouse.alerts.refused_inputs import alert_refused_inputs
 from credit_warehouse.feeds import files
 from credit_warehouse.feeds.registry import Limits, get_feed
 from credit_warehouse.load.pipeline import extract_and_load
-from credit_warehouse_dev.smtp_sink import start_smtp_sink
+from credit_warehouse_dev.smtp_sink import mail_text, start_smtp_sink
 
 pytestmark = pytest.mark.integration
 
@@ -78,8 +78,8 @@ def test_path_traversal_names_and_outside_links_are_refused_and_alerted(landing,
     sent = alert_refused_inputs(outcomes, day)
     assert sent == {"email": "sent"}
     [message] = mail.messages
-    body = message.get_content()
-    assert "dept_commitment (2024-05-06): 3 delivery(ies) refused" in message["Subject"]
+    body = mail_text(message)
+    assert "dept_commitment（2024-05-06）：3 个报送被拒收" in message["Subject"]
     assert all(o.message in body for o in refused) and "good.csv" not in body
 
 
@@ -97,7 +97,7 @@ def test_oversized_file_is_refused_and_alerted(landing, mail):
     assert alert_refused_inputs([dataclasses.asdict(outcome)], day) == {"email": "sent"}
     [message] = mail.messages
     assert message["X-Credit-Warehouse-Batch"] == str(outcome.batch_id)
-    assert outcome.message in message.get_content()
+    assert outcome.message in mail_text(message)
     with psycopg.connect(settings.database_url()) as conn:
         logged = conn.execute("select alert_kind, feed, status from ops.alert_log where batch_id = %s",
                               (outcome.batch_id,)).fetchall()

@@ -22,13 +22,14 @@ def test_one_alert_lists_every_refused_delivery_masked():
     assert [o["batch_id"] for o in failed] == [12, 13]
     alert = refused_inputs_alert(failed, date(2024, 5, 6))
     assert (alert.kind, alert.feed, alert.batch_id, alert.severity) == ("batch", "dept_penalty", None, "error")
-    assert alert.title == "dept_penalty (2024-05-06): 2 delivery(ies) refused"
+    assert alert.title == "dept_penalty（2024-05-06）：2 个报送被拒收"
     text = alert.text()
-    assert "- batch 12: feed dept_penalty, file b..csv: refused." in text
-    assert "Ledger: ops.load_batch where batch_id in (12, 13)" in text
+    assert "- 批次 12：feed dept_penalty, file b..csv: refused." in text
+    assert "台账：表 ops.load_batch，batch_id 12, 13" in text
+    assert "责任部门：市发展改革委（信用办）汇集各处罚机关" in text and "下一步：" in text
     assert FULL_ID not in text and mask_resident_id(FULL_ID) in text
 
 
 def test_a_feed_refused_before_any_batch():
     alert = refused_inputs_alert(failed_outcomes([BatchOutcome("nope", "", None, "failed", 0, "unknown feed 'nope'")]))
-    assert alert.batch_id is None and "Ledger: no batch was opened" in alert.text()
+    assert alert.batch_id is None and "台账：未开立批次" in alert.text()
