@@ -209,7 +209,7 @@ def _gate(conn: psycopg.Connection, feed: Feed, suite: Suite, batch_id: int, sta
     # reports each expectation from what this pass found
     quarantined = quarantine.write_quarantine(conn, feed, checks, batch_id, keyed)
     conn.commit()
-    validation = gx_runner.validate_batch(feed, suite, checks, batch_id, required_query)
+    validation = gx_runner.validate_batch(feed, suite, checks, batch_id, required_query, str(logical_date))
     received = conn.execute(
         sql.SQL("select count(*) from {} where _batch_id = %s").format(sql.Identifier("raw", feed.raw_table)),
         (batch_id,),

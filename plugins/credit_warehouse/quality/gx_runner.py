@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import io
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from psycopg import sql
 
@@ -45,18 +46,23 @@ class ValidationOutcome:
 
 
 def validate_batch(feed: Feed, suite: Suite, checks: list[Check], batch_id: int,
-                   required_populated: str | None) -> ValidationOutcome:
-    """Runs the suite on one batch; ``required_populated`` is checks.required_populated_query's text."""
+                   required_populated: str | None, night: str) -> ValidationOutcome:
+    """Runs the suite on one batch of the night ``night`` (the batch's logical date, the run's name in the
+    kept validation store); ``required_populated`` is checks.required_populated_query's text."""
     gx = import_gx()
+    from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import (
         DataContextConfig,
         InMemoryStoreBackendDefaults,
         ProgressBarsConfig,
     )
 
-    # in-memory stores; the only Data Docs site is ours (GX's default would be a new temp folder each run)
+    # suites and definitions live in memory (the registry and the suite files are their truth); the
+    # validation results are kept on disk, every one of every night, and the only Data Docs site is ours
+    stores = InMemoryStoreBackendDefaults(init_temp_docs_sites=False)
+    stores.stores["validation_results_store"] = data_docs.validation_results_store()
     context = gx.get_context(mode="ephemeral", project_config=DataContextConfig(
-        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        store_backend_defaults=stores,
         data_docs_sites={data_docs.SITE_NAME: data_docs.site_config()},
         progress_bars=ProgressBarsConfig(globally=False),
     ))
@@ -101,11 +107,16 @@ def validate_batch(feed: Feed, suite: Suite, checks: list[Check], batch_id: int,
     checkpoint = context.checkpoints.add(gx.Checkpoint(
         name=f"gate_{feed.name}_{batch_id}",
         validation_definitions=[definition],
-        actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[data_docs.SITE_NAME])],
+        actions=[],
         result_format={"result_format": "COMPLETE"},
     ))
-    result = checkpoint.run()
+    result = checkpoint.run(run_id=RunIdentifier(run_name=night, run_time=datetime.now(UTC)))
     (identifier, validation), = result.run_results.items()
+    # the page is built after the validation, under the site's lock: gates of other feeds build theirs too
+    with data_docs.site_lock():
+        context.build_data_docs(site_names=[data_docs.SITE_NAME], resource_identifiers=[identifier])
+        page = data_docs.page_path(context, identifier)
+        data_docs.publish(page)
 
     outcomes = []
     for item in validation.results:
@@ -130,4 +141,4 @@ def validate_batch(feed: Feed, suite: Suite, checks: list[Check], batch_id: int,
         outcomes.append(ExpectationOutcome(
             name=meta["name"], column=meta["column"], message=meta["message"], success=bool(item.success),
             count=count, schema=meta["schema"], samples=samples))
-    return ValidationOutcome(outcomes=outcomes, data_docs_path=data_docs.page_path(context, identifier))
+    return ValidationOutcome(outcomes=outcomes, data_docs_path=page)

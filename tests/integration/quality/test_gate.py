@@ -134,7 +134,7 @@ def test_regating_is_idempotent_threshold_holds_and_redelivery_supersedes(kit):
     assert len(_quarantine("dept_penalty", held_id)) == 2 == again.rows_quarantined
     status, received, accepted, in_quarantine, error_text = _ledger(held_id)
     assert (status, received, accepted, in_quarantine) == ("rejected", 10, 8, 2)
-    assert "threshold" in error_text
+    assert "阈值" in error_text
 
     corrected = [kit.penalty_row(n + 1000) for n in range(10)]
     redelivery = kit.deliver("dept_penalty", corrected, source_identity="landing/dept_penalty/2024-07-10/a.csv")
