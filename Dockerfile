@@ -5,6 +5,9 @@
 FROM apache/airflow:3.3.2-python3.11 AS production
 
 USER root
+# Chromium prints the subject credit report's PDF; the CJK font lets it draw Chinese
+RUN apt-get update && apt-get install -y --no-install-recommends chromium fonts-wqy-zenhei \
+ && rm -rf /var/lib/apt/lists/*
 COPY --chown=airflow:root . /opt/credit-warehouse
 USER airflow
 WORKDIR /opt/credit-warehouse

@@ -4,6 +4,8 @@
 #
 #   ./cw night            run a whole night: feeds -> gates -> dbt -> national interface, print a summary
 #   ./cw test             ruff, sqlfluff and pytest (unit, integration, e2e)
+#   ./cw docs             serve Data Docs, dbt docs and the reports on http://127.0.0.1:8600/
+#   ./cw report night|subject <USCC>   the night report with charts, a subject's credit report (HTML, PDF)
 #   ./cw <command> ...    any credit-warehouse command (db start|stop|status|url, bootstrap, generate, ...)
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
@@ -41,17 +43,39 @@ ensure_env() {
   echo "$want" > "$stamp"
 }
 
+# Debian packages: Chromium prints the credit report's PDF and renders pages in the browser tests; a CJK
+# font lets it draw Chinese. Installed once, when a command that needs them runs.
+DEBIAN_PACKAGES=(chromium fonts-wqy-zenhei)
+
+ensure_debian_packages() {
+  local missing=() package
+  for package in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  [[ ${#missing[@]} -eq 0 ]] && return
+  command -v apt-get >/dev/null 2>&1 || fail "install the packages ${missing[*]} (Chromium and a CJK font) with your system's package manager."
+  local sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  echo "cw: installing Debian packages ${missing[*]} (once) ..." >&2
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 \
+    || { "${sudo[@]}" apt-get update -qq >/dev/null && "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; } \
+    || fail "could not install ${missing[*]}; install them by hand (apt-get install ${missing[*]})."
+}
+
 run_tests() {
   export CREDIT_WAREHOUSE_STATE=$PWD/$STATE/test
   echo "== ruff" && .venv/bin/ruff check .
   echo "== sqlfluff (dbt templater)" && .venv/bin/credit-warehouse lint-sql
+  ensure_debian_packages
   echo "== pytest" && .venv/bin/pytest "$@"
 }
 
 ensure_env
 case "${1:-}" in
   test) shift; run_tests "$@" ;;
-  setup) echo "cw: environment ready in .venv" ;;
+  setup) ensure_debian_packages; echo "cw: environment ready in .venv" ;;
+  report) ensure_debian_packages; exec .venv/bin/credit-warehouse "$@" ;;
   "") exec .venv/bin/credit-warehouse --help ;;
   *) exec .venv/bin/credit-warehouse "$@" ;;
 esac

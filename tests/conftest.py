@@ -72,3 +72,18 @@ def water_billing(warehouse_server, warehouse_db, monkeypatch):
     yield url
     with psycopg.connect(warehouse_server + "/postgres", autocommit=True) as admin:
         admin.execute(f'drop database if exists "{name}" with (force)')
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (Debian's package, which ./cw test installs) driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    from credit_warehouse.reports.subject import chromium
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=chromium(), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield instance
+        instance.close()

@@ -13,7 +13,8 @@ from .conftest import connect_as
 pytestmark = pytest.mark.integration
 
 MARTS = ("fct_blacklist_listing", "dim_credit_archive", "dim_credit_subject", "agg_double_publicity_timeliness",
-         "fct_credit_record", "fct_double_publicity_report", "dim_key_supervision_target", "agg_monitoring_indicators")
+         "fct_credit_record", "fct_double_publicity_report", "dim_key_supervision_target", "agg_monitoring_indicators",
+         "agg_monitoring_indicators_month_over_month", "fct_public_view_expiring")
 FORBIDDEN_TO_ANALYSTS = (
     "raw.dept_license",
     "raw.utility_water",
@@ -135,8 +136,25 @@ def test_functions_are_security_definer_with_a_pinned_search_path(superuser):
     rows = superuser.execute(
         "select p.proname, p.prosecdef, p.proconfig, pg_get_userbyid(p.proowner) from pg_proc as p "
         "where p.pronamespace = 'analytics'::regnamespace order by 1").fetchall()
-    assert [r[0] for r in rows] == ["audit_subject_access", "authorised_credit_records", "credit_archive_of"]
+    assert [r[0] for r in rows] == ["audit_subject_access", "authorised_credit_records", "credit_archive_of",
+                                    "credit_report_document", "credit_report_of", "public_credit_report"]
     assert all(r[1] and r[2] == ["search_path=pg_catalog, pg_temp"] and r[3] == "transformer" for r in rows)
+
+
+def test_the_credit_report_shows_authorised_sections_only_through_the_audited_function(security_night, superuser):
+    with connect_as("analyst", security_night) as conn:
+        public = conn.execute("select analytics.public_credit_report(%s)", (security_night.company,)).fetchone()[0]
+        assert public["authorised"] is None
+        assert all(r["disclosure_class"] != "authorised" for r in public["records"])
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # the unaudited document builder
+            conn.execute("select analytics.credit_report_document(%s, true)", (security_night.company,))
+    before = superuser.execute("select count(*) from ops.access_audit").fetchone()[0]
+    with connect_as("analyst", security_night) as conn:
+        full = conn.execute("select analytics.credit_report_of(%s, 'credit report for loan review')",
+                            (security_night.company,)).fetchone()[0]
+    assert full["authorised"]["utility_arrears_count"] == 1
+    assert any(r["disclosure_class"] == "authorised" for r in full["records"])
+    assert superuser.execute("select count(*) from ops.access_audit").fetchone()[0] == before + 1
 
 
 def test_publisher_keeps_reading_marts(security_night):

@@ -505,6 +505,55 @@ def test_a_number_past_the_gate_is_masked_and_alerted_and_the_build_goes_on(seco
     [(subject, status)] = conn.execute(
         "select subject, status from ops.alert_log where alert_kind = 'personal_data' and logical_date = %s",
         (NIGHT_TWO,)).fetchall()
-    assert "masked" in subject and PERSON_ID not in subject
+    assert "已就地掩码" in subject and PERSON_ID not in subject
     again = run_dbt(["test", "--select", "fct_credit_record", "--vars", VARS])
     assert "WARN=0" in again.stdout and contain_leaks(NIGHT_TWO, target_dir()) == []
+
+
+def test_the_night_report_draws_its_charts_in_a_browser_without_errors(second_night, browser):
+    from credit_warehouse.reports.night import write_night_report
+
+    path = write_night_report(NIGHT_TWO)
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(path.as_uri())
+    charts = page.locator("figure svg")
+    # rows per feed, quarantine share, timeliness by department, the indicators, publishing outcomes
+    assert charts.count() == 5
+    for n in range(charts.count()):
+        box = charts.nth(n).bounding_box()
+        assert box and box["width"] > 300 and box["height"] > 100
+        assert charts.nth(n).locator("path, rect, line").count() > 5  # axes, ticks and the data drawn
+    text = page.inner_text("body")
+    assert "夜间运行报告 · 2024-02-21" in text and "dept_penalty" in text and "双公示及时率" in text
+    page.screenshot(path=str(path.with_suffix(".png")), full_page=True)
+    assert errors == []
+    assert PERSON_ID not in path.read_text(encoding="utf-8")
+    page.close()
+
+
+def test_the_subject_credit_report_prints_public_sections_and_authorised_ones_only_when_audited(second_night):
+    from pypdf import PdfReader
+
+    from credit_warehouse.reports.subject import write_subject_report
+
+    public = write_subject_report(ACME.lower())
+    text = " ".join(page.extract_text() for page in PdfReader(public.pdf_path).pages)
+    text = "".join(text.split())  # the PDF's line breaks fall anywhere
+    for needle in ("信用报告", ACME, "主体身份", "信用评价", "信用等级", "行政处罚", "行政许可",
+                   "失信名单及适用的惩戒措施", "异议更正与信用修复", "公开版"):
+        assert needle in text, needle
+    assert "授权查询信息" not in text.replace("不含授权查询信息", "")
+    assert public.document["include_authorised"] is False and public.document["authorised"] is None
+
+    audited = write_subject_report(ACME, "授权书 2024-007（信贷审批）")
+    text = "".join(" ".join(p.extract_text() for p in PdfReader(audited.pdf_path).pages).split())
+    assert "六、授权查询信息" in text and "含授权查询信息（已审计）" in text
+    [(who, subject, purpose)] = second_night.execute(
+        "select role_name, subject_code, purpose from ops.access_audit where purpose like '授权书 2024-007%'"
+    ).fetchall()
+    assert (who, subject) == ("analyst", ACME)
+    for report in (public, audited):
+        assert PERSON_ID not in report.html_path.read_text(encoding="utf-8")
