@@ -15,6 +15,7 @@ end and says how many it left out ("另有 N 项未列出（+N more）"), never 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -98,13 +99,13 @@ class Alert:
 
         for line in self.lines:
             if line.startswith("- "):
-                items.append(html.escape(line[2:]))
+                items.append(_linked(line[2:]))
             elif line.startswith("  ") and items:
-                items[-1] += "<br>" + html.escape(line.strip())
+                items[-1] += "<br>" + _linked(line.strip())
             else:
                 flush()
                 if line:
-                    parts.append(f"<p>{html.escape(line)}</p>")
+                    parts.append(f"<p>{_linked(line)}</p>")
         flush()
         if self.next_step:
             parts.append(f"<p><b>下一步：</b>{html.escape(self.next_step)}</p>")
@@ -113,6 +114,19 @@ class Alert:
                 f'{html.escape(label)}：<a href="{html.escape(url)}">{html.escape(url)}</a>'
                 for label, url in self.links.items()) + "</p>")
         return '<html><body style="font-family: sans-serif">' + "\n".join(parts) + "</body></html>"
+
+
+URL = re.compile(r"https?://[^\s<>\"'，。；）]+")
+
+
+def _linked(text: str) -> str:
+    """Escaped text with its web addresses clickable (a Data Docs page named in a digest line)."""
+    out, last = [], 0
+    for match in URL.finditer(text):
+        out += [html.escape(text[last:match.start()]),
+                f'<a href="{html.escape(match.group())}">{html.escape(match.group())}</a>']
+        last = match.end()
+    return "".join([*out, html.escape(text[last:])])
 
 
 def _items(lines: list[str]) -> list[tuple[int, int]]:
