@@ -1,6 +1,7 @@
 {{ config(indexes=[{'columns': ['subject_key'], 'unique': true}, {'columns': ['uscc']}, {'columns': ['credit_tier']}]) }}
 -- 信用档案: one row per credit subject, everything an analyst asks first. The credit tier rules are
--- documented in _marts.yml (credit_archive.credit_tier) and unit-tested there.
+-- written once (macros/credit_tier.sql) for two tiers: the public one, from what analysts may see, and
+-- the authorised one, which also weighs arrears and logistics ratings; unit-tested in the yml.
 with subjects as (
     select
         subject_key,
@@ -127,36 +128,8 @@ archive as (
 
 select
     archive.*,
-    case
-        when active_blacklist_count > 0 or is_key_supervision then 'D'
-        when
-            active_serious_penalty_count > 0
-            or active_penalty_count >= 3
-            or court_status <> 'clear'
-            or max_arrears_periods >= 3
-            or breached_commitment_count_12m > 0
-            then 'C'
-        when
-            active_penalty_count = 0
-            and current_arrears_yuan = 0
-            and (cardinality(active_redlist_honours) > 0 or logistics_credit_rating in ('AAA', 'AA'))
-            then 'A'
-        else 'B'
-    end as credit_tier,
-    case
-        when active_blacklist_count > 0 or is_key_supervision then 'active serious-dishonesty listing'
-        when active_serious_penalty_count > 0 then 'serious penalty in publicity'
-        when active_penalty_count >= 3 then 'three or more penalties in publicity'
-        when court_status <> 'clear' then 'court enforcement: ' || court_status
-        when max_arrears_periods >= 3 then 'utility arrears of three or more periods'
-        when breached_commitment_count_12m > 0 then 'credit commitment breached within 12 months'
-        when
-            active_penalty_count = 0
-            and current_arrears_yuan = 0
-            and (cardinality(active_redlist_honours) > 0 or logistics_credit_rating in ('AAA', 'AA'))
-            then 'honour or top logistics rating, no adverse record'
-        when active_penalty_count > 0 then 'general penalty in publicity'
-        when current_arrears_yuan > 0 then 'utility arrears'
-        else 'no adverse record'
-    end as credit_tier_reason
+    {{ credit_tier(authorised=false) }} as credit_tier,
+    {{ credit_tier_reason(authorised=false) }} as credit_tier_reason,
+    {{ credit_tier(authorised=true) }} as authorised_credit_tier,
+    {{ credit_tier_reason(authorised=true) }} as authorised_credit_tier_reason
 from archive

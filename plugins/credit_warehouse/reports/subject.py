@@ -79,7 +79,8 @@ def render(document: dict, generated: datetime) -> str:
     sections = [
         "<h2>一、主体身份</h2>" + _table(["项目", "内容"], [row for row in identity if row[1]]),
         "<h2>二、信用评价</h2>" + _table(["项目", "内容"], [
-            ["信用等级（credit_tier）", TIER_NAMES.get(tier.get("credit_tier"), tier.get("credit_tier"))],
+            ["信用等级（credit_tier）", TIER_NAMES.get(tier.get("credit_tier"), tier.get("credit_tier"))
+             or "不评级（自然人仅列示信用记录）"],
             ["等级理由（credit_tier_reason）", tier.get("credit_tier_reason")],
             ["重点监管对象", "是" if tier.get("is_key_supervision") else "否"],
             ["有效失信名单", "、".join(tier.get("active_list_type_names") or []) or "无"],
@@ -122,6 +123,9 @@ def render(document: dict, generated: datetime) -> str:
             ["当前欠费金额（元）", authorised.get("current_arrears_yuan")],
             ["最长欠费期数", authorised.get("max_arrears_periods")],
             ["物流信用评级", authorised.get("logistics_credit_rating")],
+            ["含授权查询信息的信用等级", TIER_NAMES.get(authorised.get("authorised_credit_tier"),
+                                            authorised.get("authorised_credit_tier"))],
+            ["其理由", authorised.get("authorised_credit_tier_reason")],
         ]))
     title = f"信用报告 · {subject.get('primary_name') or subject.get('subject_key')}"
     scope = "含授权查询信息（已审计）" if document.get("include_authorised") else "公开版（不含授权查询信息）"

@@ -361,14 +361,17 @@ def test_type_14_blacklist_and_key_supervision(first_night):
 
 def test_tiers_of_the_other_subjects(first_night):
     tiers = {
-        row["uscc"]: row["credit_tier"]
-        for row in query(first_night, "select uscc, credit_tier from marts.dim_credit_archive")
+        row["uscc"]: (row["credit_tier"], row["authorised_credit_tier"], row["credit_tier_reason"])
+        for row in query(first_night, "select uscc, credit_tier, authorised_credit_tier, credit_tier_reason "
+                                      "from marts.dim_credit_archive")
     }
-    assert tiers[HONOUR] == "A"
-    assert tiers[WATER] == "C"  # three periods of water arrears
+    assert tiers[HONOUR][:2] == ("A", "A")
+    # three periods of water arrears are 授权查询: they weigh in the audited tier only, and no public
+    # column says a word of them
+    assert tiers[WATER] == ("B", "C", "no adverse record")
     [person] = query(first_night, "select * from marts.dim_credit_archive where subject_kind = 'natural_person'")
     assert person["id_no_masked"] == mask_resident_id(PERSON_ID)
-    assert person["credit_tier"] == "B"
+    assert person["credit_tier"] is None and person["authorised_credit_tier"] is None  # persons are not graded
 
 
 def test_indicators_of_the_month(first_night):

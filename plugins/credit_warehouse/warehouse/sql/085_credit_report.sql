@@ -74,7 +74,9 @@ as $$
         'authorised', case when include_authorised then (
             select jsonb_build_object(
                 'utility_arrears_count', a.utility_arrears_count, 'current_arrears_yuan', a.current_arrears_yuan,
-                'max_arrears_periods', a.max_arrears_periods, 'logistics_credit_rating', a.logistics_credit_rating
+                'max_arrears_periods', a.max_arrears_periods, 'logistics_credit_rating', a.logistics_credit_rating,
+                'authorised_credit_tier', a.authorised_credit_tier,
+                'authorised_credit_tier_reason', a.authorised_credit_tier_reason
             )
             from archive as a
         ) end,
