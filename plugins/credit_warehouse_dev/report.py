@@ -7,6 +7,7 @@ from psycopg import sql
 
 from credit_warehouse.feeds.delivery_calendar import due_feeds
 from credit_warehouse.load.deliveries import deliveries
+from credit_warehouse.reports.night import night_report_path
 from credit_warehouse.settings import database_url, state_dir
 from credit_warehouse.transform.freshness import read_freshness
 from credit_warehouse_dev.night import NightResult, ledger_summary
@@ -112,10 +113,11 @@ def night_report(result: NightResult) -> str:
         f"Alert mails received by the local SMTP server: {result.mails_received}",
         "",
         "Where to look next:",
+        f"  night report with charts:       {night_report_path(result.day)}",
+        "  all of it on one local site:    ./cw docs  (Data Docs, dbt docs, reports on http://127.0.0.1:8600/)",
         f"  night log (Airflow task logs):  {result.log_file}",
         "  quarantined rows and reasons:   quarantine.<feed> in the warehouse (./cw db url --show-password)",
         f"  GX Data Docs:                   {state_dir() / 'data_docs' / 'index.html'}",
-        "  dbt docs (analysts' manual):    ./cw dbt docs serve --port 8081",
         f"  alert mails:                    {state_dir() / 'mail' / result.day.isoformat()}",
     ]
     text = "\n".join(lines)

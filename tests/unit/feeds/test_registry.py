@@ -48,7 +48,8 @@ def test_feed_shapes_follow_the_contract():
     classes = {f.name: f.disclosure_class for f in load_registry()}
     assert classes["dept_license"] == classes["court_dishonest_debtor"] == "public"
     assert classes["utility_gas"] == "authorised"
-    assert classes["dept_commitment"] == classes["credit_correction"] == "government"
+    assert classes["dept_commitment"] == "public"  # a commitment is made to the public (公开承诺)
+    assert classes["credit_correction"] == "government"
 
 
 def _document() -> dict:
