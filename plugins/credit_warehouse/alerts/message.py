@@ -29,6 +29,14 @@ SUBJECT_PREFIX = "[信用数据仓库]"
 SEVERITY_LABELS = {"error": "严重（数据已扣留或任务失败）", "warning": "提示（数据已入库，个别行隔离或需关注）"}
 
 
+def owner_of(feed: str) -> str | None:
+    """The department owning a feed's data (the registry's owner_department); None for an unknown name."""
+    from credit_warehouse.feeds.registry import load_registry
+
+    registry = load_registry()
+    return registry.get(feed).owner_department if feed in registry.names else None
+
+
 def beijing_now() -> datetime:
     return datetime.now(PLATFORM_TZ)
 
@@ -52,10 +60,7 @@ class Alert:
         self.lines = [mask_personal_data(line) for line in self.lines]
         self.next_step = mask_personal_data(self.next_step) if self.next_step else None
         if self.owner is None and self.feed:
-            from credit_warehouse.feeds.registry import load_registry
-
-            registry = load_registry()
-            self.owner = registry.get(self.feed).owner_department if self.feed in registry.names else None
+            self.owner = owner_of(self.feed)
 
     @property
     def subject(self) -> str:
@@ -239,8 +244,10 @@ def digest_alert(results, links: dict[str, str] | None = None, feed: str | None 
         "",
     ]
     for result in sorted(failing, key=lambda r: (not r.held, r.feed, r.batch_id)):
+        owner = owner_of(result.feed) if not feed else None  # a feed's own message names its owner once
         lines.append(f"- {result.feed} 批次 {result.batch_id}（{result.logical_date}）：{verdict(result)}，"
-                     f"隔离 {result.rows_quarantined}/{result.rows_received} 行")
+                     f"隔离 {result.rows_quarantined}/{result.rows_received} 行"
+                     + (f"；责任部门：{owner}" if owner else ""))
         lines.extend("  " + line.removeprefix("- ") for line in _failure_lines(result))
         lines.extend("  " + line.removeprefix("- ") for line in _late_lines(result))
         lines.append(f"  Data Docs：{url_for(result.data_docs_path) or '（未生成）'}")

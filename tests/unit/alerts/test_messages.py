@@ -51,6 +51,7 @@ def test_digest_covers_every_failing_feed_held_first():
     assert "2 个批次需关注，1 个已扣留" in alert.title
     text = alert.text()
     assert text.index("dept_penalty 批次 1") < text.index("utility_gas 批次 2")
+    assert "；责任部门：市燃气集团" in text  # each item names the department that owns it
 
 
 def test_robot_messages_fit_their_byte_limits_and_say_how_many_items_were_left_out():
