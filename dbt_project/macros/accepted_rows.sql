@@ -3,7 +3,9 @@
     itself is not in quarantine.<feed>. source_feed names the feed (the registry's name, so no model
     downstream writes it again); reported_on is the logical date of the batch that brought the
     row: the report date of double publicity; source_layout the national format its file was written in
-    (current, gb2016; current for API pulls and SQL windows).
+    (current, gb2016; current for API pulls and SQL windows). Only batches of nights up to var as_of_date
+    count: building an earlier night after later ones were loaded sees that night's warehouse, not
+    tomorrow's.
 #}
 {% macro accepted_rows(feed) %}
     select
@@ -17,6 +19,7 @@
     where
         batch.feed = '{{ feed }}'
         and batch.status = 'accepted'
+        and batch.logical_date <= {{ as_of_date() }}
         and not exists (
             select 1
             from {{ source('quarantine', feed) }} as held

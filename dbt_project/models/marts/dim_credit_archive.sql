@@ -104,7 +104,15 @@ archive as (
         coalesce(listings.active_blacklist_count, 0) as active_blacklist_count,
         coalesce(listings.active_list_type_codes, '{}') as active_list_type_codes,
         coalesce(listings.active_list_type_names, '{}') as active_list_type_names,
-        coalesce(counts.active_redlist_honours, '{}') as active_redlist_honours,
+        -- a black-listed subject's honours are suspended: shown, not in force (守信激励 stops while 失信)
+        case
+            when coalesce(listings.active_blacklist_count, 0) = 0 then coalesce(counts.active_redlist_honours, '{}')
+            else '{}'
+        end as active_redlist_honours,
+        case
+            when coalesce(listings.active_blacklist_count, 0) > 0 then coalesce(counts.active_redlist_honours, '{}')
+            else '{}'
+        end as suspended_redlist_honours,
         latest_penalty.latest_penalty_doc_no,
         latest_penalty.latest_penalty_decided_on,
         latest_penalty.latest_penalty_severity,

@@ -203,6 +203,15 @@ def night_one(conn) -> None:
                 "recognised_on": "2024-01-05",
                 "valid_to": "2026-01-04",
             },
+            {  # an honour of a black-listed company: suspended while it is listed
+                "subject_name": "济南天顶贸易有限公司",
+                "uscc": ZENITH,
+                "honour_name": "诚信纳税人",
+                "recognising_unit": "国家税务总局济南市税务局",
+                "recognition_doc_no": "济税荣〔2023〕9号",
+                "recognised_on": "2023-06-01",
+                "valid_to": "2026-05-31",
+            },
         ],
     )
     deliver(
@@ -366,6 +375,11 @@ def test_tiers_of_the_other_subjects(first_night):
                                       "from marts.dim_credit_archive")
     }
     assert tiers[HONOUR][:2] == ("A", "A")
+    honours = {row["uscc"]: (row["active_redlist_honours"], row["suspended_redlist_honours"]) for row in query(
+        first_night, "select uscc, active_redlist_honours, suspended_redlist_honours from marts.dim_credit_archive "
+                     "where uscc in (%s, %s)", (HONOUR, ZENITH))}
+    assert honours[HONOUR] == (["守合同重信用企业"], [])
+    assert honours[ZENITH] == ([], ["诚信纳税人"])  # listed: the honour is shown, suspended
     # three periods of water arrears are 授权查询: they weigh in the audited tier only, and no public
     # column says a word of them
     assert tiers[WATER] == ("B", "C", "no adverse record")
@@ -380,7 +394,7 @@ def test_indicators_of_the_month(first_night):
     assert (month["double_publicity_reported"], month["double_publicity_timely"]) == (5, 3)
     assert month["double_publicity_timeliness_share"] == Decimal("0.6000")
     assert month["double_publicity_accuracy"] == Decimal("0.7143")  # 5 accepted of 7 received rows
-    assert month["uscc_error_rate"] == Decimal("0.0714")  # 1 of 14 rows held for its USCC
+    assert month["uscc_error_rate"] == Decimal("0.0667")  # 1 of 15 rows held for its USCC
     assert month["blacklisted_enterprises"] == 2
 
 
