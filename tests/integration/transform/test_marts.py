@@ -365,7 +365,7 @@ def test_type_14_blacklist_and_key_supervision(first_night):
     [target] = analysis(first_night, "key_supervision_targets")
     # tax, wage-arrears and (through the court's organisation code) judicial lists
     assert target["uscc"] == ZENITH
-    assert target["domains"] == ["judicial", "labour", "taxation"]
+    assert target["owning_departments"] == sorted(["人民法院", "人力资源和社会保障部门", "税务部门"])
 
 
 def test_tiers_of_the_other_subjects(first_night):
