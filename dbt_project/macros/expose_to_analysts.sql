@@ -4,7 +4,8 @@
     plugins/credit_warehouse/warehouse/sql/080_access.sql) and grants it to the analyst role, who has
     no access to the marts tables themselves.
 
-    A mart with a disclosure_class column shows no authorised-class (授权查询) rows in its view: those
+    A mart with a disclosure_class column shows only the rows of classes the seed disclosure_class marks
+    analyst_visible, so no authorised-class (授权查询) row is in its view: those
     come one subject at a time from the audited function analytics.authorised_credit_records. Columns a
     mart lists in meta.authorised_columns (a subject's arrears, its logistics rating) are left out of
     the view likewise; analytics.credit_archive_of returns them, audited.
@@ -30,7 +31,11 @@
     {%- endfor %}
     from {{ this }}
     {%- if 'disclosure_class' in columns %}
-        where disclosure_class <> 'authorised'
+        where disclosure_class in (
+            select visible.disclosure_class_code
+            from {{ api.Relation.create(database=this.database, schema='ref', identifier='disclosure_class') }} as visible
+            where visible.analyst_visible
+        )
     {%- endif %};
     {%- if model.description %};
     comment on view {{ view }} is {{ dbt.string_literal(dbt.escape_single_quotes(model.description | trim)) }}

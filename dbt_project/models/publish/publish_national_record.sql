@@ -12,7 +12,11 @@ with records as (
     from {{ ref('fct_credit_record') }}
     where
         record_kind in ('license', 'penalty', 'blacklist')
-        and disclosure_class = 'public'
+        and disclosure_class in (
+            select classes.disclosure_class_code
+            from {{ ref('disclosure_class') }} as classes
+            where classes.publishable
+        )
 ),
 
 sent as (

@@ -321,10 +321,11 @@ RECORD_STATUSES = (
     ("gb2016", "2", "1", "异议（仍有效）"),
 )
 
+# (code, name, publishable to public interfaces, shown in the analysts' views)
 DISCLOSURE_CLASSES = (
-    ("public", "社会公开", True),
-    ("authorised", "授权查询", False),
-    ("government", "政务共享", False),
+    ("public", "社会公开", True, True),
+    ("authorised", "授权查询", False, False),
+    ("government", "政务共享", False, True),
 )
 
 
@@ -450,7 +451,8 @@ def write_seeds(folder: Path) -> dict[str, int]:
                                 RECORD_STATUSES),
         "disclosure_class": _write(
             folder / "disclosure_class.csv",
-            ["disclosure_class_code", "name_cn", "publishable"],
-            ((code, name, str(flag).lower()) for code, name, flag in DISCLOSURE_CLASSES),
+            ["disclosure_class_code", "name_cn", "publishable", "analyst_visible"],
+            ((code, name, str(publishable).lower(), str(visible).lower())
+             for code, name, publishable, visible in DISCLOSURE_CLASSES),
         ),
     }

@@ -70,5 +70,5 @@ def test_divisions_are_consistent():
 def test_exclusions_and_disclosure_classes():
     assert {r["matter_name"] for r in _rows("legal_exclusion")} == {"信访", "拆迁纠纷", "闯红灯", "不文明养犬",
                                                                     "欠缴物业费", "未执行垃圾分类"}
-    assert {(r["disclosure_class_code"], r["publishable"]) for r in _rows("disclosure_class")} == {
-        ("public", "true"), ("authorised", "false"), ("government", "false")}
+    classes = {(r["disclosure_class_code"], r["publishable"], r["analyst_visible"]) for r in _rows("disclosure_class")}
+    assert classes == {("public", "true", "true"), ("authorised", "false", "false"), ("government", "false", "true")}
