@@ -16,7 +16,13 @@ stable
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
-    with subject as (
+    with visible as (  -- the classes the seed disclosure_class shows outside the audited path
+        select c.disclosure_class_code
+        from ref.disclosure_class as c
+        where c.analyst_visible
+    ),
+
+    subject as (
         select
             s.subject_key, s.uscc, s.subject_kind, s.primary_name, s.id_no_masked, s.names_seen,
             s.division_name, s.registration_authority, s.organisation_type, s.first_seen_on, s.last_seen_on
@@ -41,7 +47,7 @@ as $$
             case when include_authorised then r.arrears_periods end as arrears_periods
         from marts.fct_credit_record as r
         inner join subject on r.subject_key = subject.subject_key
-        where include_authorised or r.disclosure_class <> 'authorised'
+        where include_authorised or r.disclosure_class in (select v.disclosure_class_code from visible as v)
     ),
 
     listings as (
@@ -58,7 +64,7 @@ as $$
             ), '[]'::jsonb) as measures
         from marts.fct_blacklist_listing as l
         inner join subject on l.subject_key = subject.subject_key
-        where include_authorised or l.disclosure_class <> 'authorised'
+        where include_authorised or l.disclosure_class in (select v.disclosure_class_code from visible as v)
     )
 
     select jsonb_build_object(
