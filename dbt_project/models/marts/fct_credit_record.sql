@@ -96,7 +96,7 @@ statuses as (
     select
         windows.*,
         case
-            when record_kind = 'blacklist' then least(removed_on, publicity_until)
+            when record_kind in ('blacklist', 'court') then least(removed_on, publicity_until)
             when record_kind in ('penalty', 'license', 'redlist') then publicity_until
             when record_kind = 'utility_arrears' and coalesce(arrears_amount_yuan, 0) <= 0 then event_date
         end as natural_end_on
