@@ -26,7 +26,7 @@
 {%- set legacy_codes = "nullif(concat_ws(' ', business_reg_no, tax_reg_no, institution_cert_no, social_org_cert_no), '')" -%}
 {#- the court feed reports a debtor who performed (全部履行, 已履行) or a listing the court removed (撤销, 屏蔽,
     删除): the listing ends on the night it was so reported -#}
-{%- set court_listing_ended = "performance ~ '(全部履行|已履行|履行完毕|撤销|屏蔽|删除)'" %}
+{%- set listing_ended_by_court = "performance ~ '(全部履行|已履行|履行完毕|撤销|屏蔽|删除)'" %}
 {%- set kinds = [
     {'model': 'stg_department__license', 'values': {
         'record_kind': "'license'", 'record_key': "decision_doc_no || '@' || coalesce(authority_uscc, authority)", 'doc_no': 'decision_doc_no',
@@ -87,8 +87,8 @@
         'subject_category': "case when party_kind = 'natural_person' then 'natural_person' else 'legal_person' end",
         'uscc': 'uscc', 'org_code': 'org_code', 'person_key': 'person_key', 'id_no_masked': 'id_no_masked',
         'event_date': 'coalesce(published_on, filed_on)', 'version_date': 'reported_on', 'valid_from': 'published_on',
-        'removed_on': "case when " ~ court_listing_ended ~ " then reported_on end",
-        'removal_reason': "case when " ~ court_listing_ended ~ " then performance end",
+        'removed_on': "case when " ~ listing_ended_by_court ~ " then reported_on end",
+        'removal_reason': "case when " ~ listing_ended_by_court ~ " then performance end",
         'list_type_code': '1', 'authority': 'court'}},
     {'model': 'stg_court__consumption_restriction', 'values': {
         'record_kind': "'court'", 'record_key': "'consumption_restriction:' || case_no || '@' || " ~ org_identifier, 'doc_no': 'case_no',
