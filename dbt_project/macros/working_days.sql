@@ -7,6 +7,7 @@
 {% macro working_day_numbers() %}
     select
         calendar_date,
+        is_working_day,
         coalesce(is_provisional, false) as is_provisional,
         sum(case when is_working_day then 1 else 0 end) over (order by calendar_date) as working_day_number
     from {{ ref('cn_working_calendar') }}

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 
 MARTS = ("fct_blacklist_listing", "dim_credit_archive", "dim_credit_subject", "agg_double_publicity_timeliness",
          "fct_credit_record", "fct_double_publicity_report", "dim_key_supervision_target", "agg_monitoring_indicators",
-         "agg_monitoring_indicators_month_over_month", "fct_public_view_expiring")
+         "agg_monitoring_indicators_month_over_month", "fct_public_view_expiring", "fct_credit_correction_deadline")
 FORBIDDEN_TO_ANALYSTS = (
     "raw.dept_license",
     "raw.utility_water",
