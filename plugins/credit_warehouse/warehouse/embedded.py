@@ -8,8 +8,6 @@ runs as an unprivileged system user, since PostgreSQL refuses to run as root.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import importlib.util
 import json
 import os
@@ -18,12 +16,12 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 from credit_warehouse.env import ConfigurationError, external_database_url, secret, state_dir
+from credit_warehouse.locks import file_lock
 
 PG_MAJOR = "18"
 SUPERUSER = "postgres"
@@ -62,15 +60,9 @@ def _state_file() -> Path:
     return state_dir() / "warehouse.json"
 
 
-@contextlib.contextmanager
-def _lock() -> Iterator[None]:
+def _lock():
     """One start or stop at a time, across processes (tests start the server from several)."""
-    with open(state_dir() / "warehouse.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return file_lock(state_dir() / "warehouse.lock")
 
 
 def _run_as() -> str | None:
