@@ -13,14 +13,13 @@ values (see checks.py); security/scan.py, the one personal-data scanner, reads t
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import html
 import json
 import re
 import shutil
 from pathlib import Path
 
+from credit_warehouse.locks import file_lock
 from credit_warehouse.settings import state_dir
 
 SITE_NAME = "credit_warehouse"
@@ -62,15 +61,9 @@ def validation_results_store() -> dict:
                               "base_directory": str(validations_store_dir())}}
 
 
-@contextlib.contextmanager
 def site_lock():
     """One writer of the site at a time: gates of several feeds run in parallel."""
-    with open(data_docs_dir() / ".lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return file_lock(data_docs_dir() / ".lock")
 
 
 def page_path(context, validation_identifier) -> str | None:
@@ -102,35 +95,58 @@ def _install_stylesheet() -> None:
         shutil.copyfile(STYLESHEET, target)
 
 
-def _stored_results() -> list[dict]:
-    """Every validation kept in the store: feed (its suite), night (the run name), time, verdict, counts."""
-    results = []
-    for path in validations_store_dir().rglob("*.json"):
-        parts = path.relative_to(validations_store_dir()).parts
-        if len(parts) < 4:
-            continue
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        statistics = document.get("statistics") or {}
-        page = data_docs_dir() / "validations" / Path(*parts).with_suffix(".html")
-        results.append({
-            "feed": parts[0], "night": parts[1], "run_time": parts[2], "batch": path.stem,
-            "success": bool(document.get("success")), "page": page if page.exists() else None,
-            "evaluated": statistics.get("evaluated_expectations"),
-            "failed": statistics.get("unsuccessful_expectations"),
-        })
-    return sorted(results, key=lambda r: (r["night"], r["feed"], r["run_time"]), reverse=True)
+def _summary(path: Path) -> dict | None:
+    """What the index shows of one stored validation: feed (its suite), night (the run name), time, verdict,
+    counts and its page (relative to the site), read once from its result file."""
+    parts = path.relative_to(validations_store_dir()).parts
+    if len(parts) < 4:
+        return None
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    statistics = document.get("statistics") or {}
+    page = Path("validations", *parts).with_suffix(".html")
+    return {
+        "feed": parts[0], "night": parts[1], "run_time": parts[2], "batch": path.stem,
+        "success": bool(document.get("success")),
+        "page": page.as_posix() if (data_docs_dir() / page).exists() else None,
+        "evaluated": statistics.get("evaluated_expectations"),
+        "failed": statistics.get("unsuccessful_expectations"),
+    }
 
 
-def write_index() -> Path:
+def _summaries_file() -> Path:
+    return validations_store_dir().parent / "validations_index.json"
+
+
+def _summaries() -> list[dict]:
+    """The summaries of every kept validation, from the index file; built from the store once when missing
+    (a site made before the file existed), not re-read from every result file at each gate."""
+    try:
+        return json.loads(_summaries_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return [s for s in map(_summary, validations_store_dir().rglob("*.json")) if s]
+
+
+def _add_summary(page: Path) -> list[dict]:
+    """The summaries with the validation behind ``page`` added (or replaced), saved."""
+    summaries = _summaries()
+    relative = page.resolve().relative_to((data_docs_dir() / "validations").resolve())
+    added = _summary(validations_store_dir() / relative.with_suffix(".json"))
+    if added:
+        summaries = [s for s in summaries if s["page"] != added["page"]] + [added]
+    _summaries_file().write_text(json.dumps(summaries, ensure_ascii=False), encoding="utf-8")
+    return summaries
+
+
+def write_index(summaries: list[dict]) -> Path:
     """A static index.html: every validation by night (newest first) and feed, linked to its page."""
     rows = []
-    for result in _stored_results():
+    for result in sorted(summaries, key=lambda r: (r["night"], r["feed"], r["run_time"]), reverse=True):
         page = result["page"]
-        link = (f'<a href="{html.escape(page.relative_to(data_docs_dir()).as_posix())}">'
-                f'{html.escape(result["batch"])}</a>') if page else html.escape(result["batch"])
+        link = (f'<a href="{html.escape(page)}">{html.escape(result["batch"])}</a>' if page
+                else html.escape(result["batch"]))
         verdict = "通过" if result["success"] else "未通过"
         rows.append(f'<tr class="{"ok" if result["success"] else "failed"}"><td>{html.escape(result["night"])}</td>'
                     f"<td>{html.escape(result['feed'])}</td><td>{link}</td><td>{verdict}</td>"
@@ -153,4 +169,6 @@ def publish(page: str | None) -> None:
     _install_stylesheet()
     if page and Path(page).exists():
         make_offline(Path(page))
-    write_index()
+        write_index(_add_summary(Path(page)))
+    else:
+        write_index(_summaries())
