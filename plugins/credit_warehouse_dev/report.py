@@ -8,6 +8,7 @@ from psycopg import sql
 from credit_warehouse.feeds.delivery_calendar import due_feeds
 from credit_warehouse.load.deliveries import deliveries
 from credit_warehouse.reports.night import night_report_path
+from credit_warehouse.security.person_link import link_counts
 from credit_warehouse.settings import database_url, state_dir
 from credit_warehouse.transform.freshness import read_freshness
 from credit_warehouse_dev.night import NightResult, ledger_summary
@@ -86,6 +87,7 @@ def night_report(result: NightResult) -> str:
         late = _late_reports(conn, result.day)
         marts = _mart_counts(conn)
         published = _publish_counts(conn)
+        persons = link_counts(conn)
     delivered = _delivery_rows(result.day)
     verdict = "OK" if result.ok else "FAILED"
     lines = [
@@ -103,6 +105,10 @@ def night_report(result: NightResult) -> str:
         "",
         "Late double-publicity reports by department (accepted and counted, not held):",
         *(_table(["feed", "department", "rows"], late) if late else ["  none"]),
+        "",
+        "Masked resident IDs (court records) matched to one vaulted person by ID and name (ops.person_link):",
+        f"  linked {persons['linked']}, ambiguous {persons['ambiguous']} and unmatched {persons['unmatched']} "
+        "(these two stay subjects of their own)",
         "",
         "Marts:",
         *_table(["table", "rows"], marts),

@@ -1,8 +1,9 @@
 {{ config(indexes=[{'columns': ['record_kind', 'record_key'], 'unique': true}, {'columns': ['subject_key']}]) }}
 -- The current version of every credit record (latest report wins: the latest billing month or
 -- rating year for utility records, otherwise the latest report date, then the latest batch and
--- row), with the subject it belongs to. Resolution order: a valid USCC; the keyed hash of a
--- natural person's ID; an organisation code or legacy registration number found in the crosswalk;
+-- row), with the subject it belongs to. Resolution order: a valid USCC; the vaulted person a masked ID
+-- and name were linked to (ops.person_link, matched on the loader's side: court records then join the
+-- person's department records); the keyed hash of a natural person's ID; an organisation code or legacy registration number found in the crosswalk;
 -- else the organisation code or legacy number itself marks an organisation not yet linked to a
 -- USCC (ORG- / REG- keys). Records without any identifier are left without a subject.
 with history as (
@@ -40,6 +41,7 @@ select
     latest.doc_no,
     coalesce(
         case when util.uscc_is_valid(latest.uscc) then latest.uscc end,
+        person_link.person_key,
         latest.person_key,
         by_org_code.uscc,
         by_legacy_code.uscc,
@@ -48,7 +50,7 @@ select
     ) as subject_key,
     case
         when util.uscc_is_valid(latest.uscc) then 'uscc'
-        when latest.person_key is not null then 'person_key'
+        when person_link.person_key is not null or latest.person_key is not null then 'person_key'
         when by_org_code.uscc is not null then 'org_code'
         when by_legacy_code.uscc is not null then 'legacy_reg_no'
         when latest.org_code is not null or latest.legacy_reg_nos is not null then 'unlinked_code'
@@ -76,6 +78,11 @@ select
     latest.batch_id,
     latest.loaded_at
 from latest
+left join {{ source('ops', 'person_link') }} as person_link
+    on
+        latest.id_no_masked = person_link.id_masked
+        and util.person_name(latest.subject_name) = person_link.person_name
+        and person_link.outcome = 'linked'
 left join identifiers as by_org_code
     on
         by_org_code.identifier_kind = 'org_code'

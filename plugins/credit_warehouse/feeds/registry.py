@@ -37,7 +37,7 @@ _FEED_KEYS = {
 }
 _LAYOUT_KEYS = {"description", "headers", "required"}
 CURRENT_LAYOUT = "current"  # the columns' own labels, codes and aliases: the current national format
-_COLUMN_KEYS = {"name", "label", "code", "aliases", "required", "max_length", "personal_id"}
+_COLUMN_KEYS = {"name", "label", "code", "aliases", "required", "max_length", "personal_id", "holder"}
 _SOURCE_KEYS = {
     "file": {"kind"},
     "http": {"kind", "endpoint", "page_size"},
@@ -83,6 +83,7 @@ class Column:
     required: bool = False
     max_length: int | None = None
     personal_id: bool = False  # may carry a resident-ID number: vaulted and tokenised on load
+    holder: str | None = None  # personal-ID columns: the column naming the ID's holder (links court records)
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -302,6 +303,11 @@ def _parse_column(raw: Any, where: str) -> Column:
     max_length = raw.get("max_length")
     if max_length is not None:
         max_length = _positive_int(max_length, f"{where} max_length")
+    holder = raw.get("holder")
+    if holder is not None:
+        if not personal_id:
+            raise _fail(f"{where} holder", "only a personal_id column has a holder")
+        holder = _identifier(holder, f"{where} holder")
     return Column(
         name=name,
         label=_text(raw.get("label"), f"{where} label"),
@@ -310,6 +316,7 @@ def _parse_column(raw: Any, where: str) -> Column:
         required=required,
         max_length=max_length,
         personal_id=personal_id,
+        holder=holder,
     )
 
 
@@ -377,6 +384,9 @@ def _parse_feed(name: str, raw: Any, defaults: dict) -> Feed:
             if header in seen_headers:
                 raise _fail(where, f"header {header!r} names both {seen_headers[header]} and {column.name}")
             seen_headers[header] = column.name
+    for column in columns:
+        if column.holder and column.holder not in seen_names:
+            raise _fail(f"{where} column {column.name} holder", f"{column.holder!r} is not a column of the feed")
 
     business_key = raw.get("business_key")
     if not isinstance(business_key, list) or not business_key:

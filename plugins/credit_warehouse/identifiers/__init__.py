@@ -19,7 +19,7 @@ _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _RESIDENT_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _RESIDENT_CHECK = "10X98765432"
 
-_HALF_WIDTH = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-"
+_HALF_WIDTH = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-*"  # * of a masked ID
 # full-width forms sit 0xFEE0 above ASCII; the ideographic space is U+3000
 _FULL_WIDTH = str.maketrans({**{chr(ord(c) + 0xFEE0): c for c in _HALF_WIDTH}, "\u3000": " "})
 # GB 32100 registration authority -> the organisation types it registers (as util.uscc_is_valid)

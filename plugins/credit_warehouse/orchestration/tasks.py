@@ -147,17 +147,20 @@ def await_feeds(day: date, trigger: str) -> dict:
 
 
 def build_warehouse(day: date, trigger: str, missing: list[str]) -> dict:
-    """Seeds, models, snapshots and tests in one `dbt build` as of the night's date, the sources' freshness,
+    """Masked resident IDs linked to vaulted persons (the loader's side), then seeds, models, snapshots and tests
+    in one `dbt build` as of the night's date, the sources' freshness,
     then the docs site. dbt's lines stream into the task log; each command's run results are kept per night.
     Returns the marts Asset event's extra."""
     import json
 
     from credit_warehouse.alerts.deliveries import alert_build_incomplete
     from credit_warehouse.load import deliveries
+    from credit_warehouse.security.person_link import link_persons
     from credit_warehouse.transform.dbt import run_dbt, target_dir
     from credit_warehouse.transform.freshness import source_freshness
     from credit_warehouse.transform.leaks import contain_leaks
 
+    persons = link_persons()
     build = run_dbt(["build", "--fail-fast", "--vars", json.dumps({"as_of_date": day.isoformat()})], night=day)
     leaks = contain_leaks(day, target_dir())
     freshness = source_freshness(day)
@@ -171,6 +174,7 @@ def build_warehouse(day: date, trigger: str, missing: list[str]) -> dict:
         "missing_feeds": missing,
         "stale_sources": sorted(name for name, status in freshness.items() if status != "pass"),
         "personal_data_masked": [f"{leak.relation}.{leak.column}" for leak in leaks],
+        "masked_ids_linked": persons,
     }
 
 

@@ -81,9 +81,12 @@ def _tokenise_batch(conn: psycopg.Connection, feed: Feed, batch_id: int) -> int:
                  "not null, token text not null)")
     conn.execute("create temporary table if not exists vault_new (person_key text not null, id_masked text not "
                  "null, id_ciphertext bytea not null, key_id text not null)")
-    conn.execute("truncate vault_cell, vault_new")
+    conn.execute("create temporary table if not exists vault_holder (person_key text not null, person_name text "
+                 "not null)")
+    conn.execute("truncate vault_cell, vault_new, vault_holder")
     for column in feed.personal_id_columns:
-        _tokenise(conn, table, batch_id, [column], "[0-9０-９]", lambda value: _id_cell(value, day))
+        _tokenise(conn, table, batch_id, [column], "[0-9０-９]", lambda value: _id_cell(value, day),
+                  holder=feed.column(column).holder)
     # every other text column in one scan: PostgreSQL matches the row's columns joined, Python each cell
     texts = [c for c in feed.column_names if c not in feed.personal_id_columns]
     _tokenise(conn, table, batch_id, texts, RESIDENT_ID_SHAPED_SQL, lambda value: _text_cell(value, day))
@@ -91,6 +94,11 @@ def _tokenise_batch(conn: psycopg.Connection, feed: Feed, batch_id: int) -> int:
         "insert into vault.resident_id (person_key, id_masked, id_ciphertext, key_id, first_batch_id) "
         "select distinct on (person_key) person_key, id_masked, id_ciphertext, key_id, %s from vault_new "
         "on conflict (person_key) do nothing", (batch_id,)).rowcount
+    # the names a number was written with: what a court record's masked ID is matched on (person_link)
+    conn.execute(
+        "insert into vault.person_name (person_key, person_name, first_batch_id) "
+        "select distinct person_key, util.person_name(person_name), %s from vault_holder "
+        "where util.person_name(person_name) is not null on conflict do nothing", (batch_id,))
     conn.execute("create index if not exists vault_cell_row on vault_cell (column_name, row_number)")
     for (column,) in conn.execute("select distinct column_name from vault_cell").fetchall():
         conn.execute(
@@ -103,25 +111,32 @@ def _tokenise_batch(conn: psycopg.Connection, feed: Feed, batch_id: int) -> int:
 
 
 def _tokenise(conn: psycopg.Connection, table: sql.Identifier, batch_id: int, columns: list[str],
-              prefilter: str, judge) -> None:
+              prefilter: str, judge, holder: str | None = None) -> None:
     """Rows whose ``columns``, joined by '|' (never part of a number), may hold a number (PostgreSQL narrows
-    in one scan) are judged cell by cell; replacements go to vault_cell and the numbers, encrypted, to
-    vault_new, a chunk at a time from a server-side cursor."""
+    in one scan) are judged cell by cell; replacements go to vault_cell, the numbers, encrypted, to vault_new
+    and, for an ID column with a ``holder`` column, each number's holder name to vault_holder, a chunk at a
+    time from a server-side cursor."""
     if not columns:
         return
     idents = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
-    query = sql.SQL("select _row_number, {cols} from {table} where _batch_id = %s "
-                    "and concat_ws('|', {cols}) ~ %s").format(cols=idents, table=table)
+    named = sql.SQL(", {}").format(sql.Identifier(holder)) if holder else sql.SQL(", null")
+    query = sql.SQL("select _row_number, {cols}{named} from {table} where _batch_id = %s "
+                    "and concat_ws('|', {cols}) ~ %s").format(cols=idents, named=named, table=table)
     with conn.cursor(name="vault_scan") as scan:
         scan.execute(query, (batch_id, prefilter))
         while rows := scan.fetchmany(CHUNK_ROWS):
-            cells, numbers = [], set()
-            for row_number, *values in rows:
+            cells, numbers, holders = [], set(), set()
+            for row_number, *values, name in rows:
                 for column, value in zip(columns, values, strict=True):
                     replaced = judge(value) if value else None
                     if replaced:
                         cells.append((row_number, column, replaced[0]))
                         numbers.update(replaced[1])
+                        if name:
+                            holders.update((person_key(number), name) for number in replaced[1])
+            with conn.cursor().copy("copy vault_holder (person_key, person_name) from stdin") as copy:
+                for pair in holders:
+                    copy.write_row(pair)
             with conn.cursor().copy("copy vault_cell (row_number, column_name, token) from stdin") as copy:
                 for cell in cells:
                     copy.write_row(cell)

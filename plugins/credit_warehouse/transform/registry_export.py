@@ -52,6 +52,8 @@ def sources_yaml(registry: Registry) -> str:
         {"name": "ops", "schema": "ops", "tables": [
             {"name": "load_batch", "description": "The load ledger, one row per batch; status accepted lets "
                                                   "its rows into staging."},
+            {"name": "person_link", "description": "Masked resident IDs and names matched to one vaulted person "
+                                                   "on the loader's side (outcome linked), or left separate."},
             {"name": "publish_outbox", "description": "What publishing has queued or sent to the national "
                                                       "interface (record_kind, record_key, action, payload_hash)."},
         ]},

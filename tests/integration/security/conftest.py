@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -80,14 +81,28 @@ def _license(doc_no: str, name: str, **extra) -> dict:
     }
 
 
-@pytest.fixture(scope="module")
-def security_night(warehouse_server):
-    """A fresh warehouse with one night built through the marts (and the analysts' views)."""
+@contextmanager
+def own_warehouse(prefix: str):
+    """A freshly installed warehouse database, the settings pointing at it, dropped afterwards."""
     previous = os.environ.get(settings.ENV_DB_NAME)
-    database = f"cw_sec_{uuid.uuid4().hex[:10]}"
+    database = f"{prefix}_{uuid.uuid4().hex[:10]}"
     os.environ[settings.ENV_DB_NAME] = database
     try:
         install()
+        yield database
+    finally:
+        if previous is None:
+            os.environ.pop(settings.ENV_DB_NAME, None)
+        else:
+            os.environ[settings.ENV_DB_NAME] = previous
+        with psycopg.connect(settings.server_url() + "/postgres", autocommit=True) as conn:
+            conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(database)))
+
+
+@pytest.fixture(scope="module")
+def security_night(warehouse_server):
+    """A fresh warehouse with one night built through the marts (and the analysts' views)."""
+    with own_warehouse("cw_sec") as database:
         company = make_uscc("9", "1", "370105", "MA3T0001")
         person_id = make_resident_id("370102", date(1981, 6, 30), 418)
         with psycopg.connect(settings.database_url(database), autocommit=True) as conn:
@@ -103,13 +118,6 @@ def security_night(warehouse_server):
             }])
         run_dbt(["run", "--vars", f"{{as_of_date: '{NIGHT.isoformat()}'}}"])
         yield Night(database, company, person_id, license_batch)
-    finally:
-        if previous is None:
-            os.environ.pop(settings.ENV_DB_NAME, None)
-        else:
-            os.environ[settings.ENV_DB_NAME] = previous
-        with psycopg.connect(settings.server_url() + "/postgres", autocommit=True) as conn:
-            conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(database)))
 
 
 @pytest.fixture

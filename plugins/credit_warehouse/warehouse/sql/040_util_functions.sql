@@ -9,8 +9,8 @@ language sql immutable parallel safe as $$
     select nullif(
         upper(regexp_replace(
             translate(value,
-                '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ－　',
-                '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz- '),
+                '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ－＊　',
+                '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-* '),
             '[\s\-]', '', 'g')),
         '')
 $$;
@@ -140,6 +140,13 @@ $$;
 create or replace function util.resident_id_is_masked(id_no text) returns boolean
 language sql immutable parallel safe as $$
     select id_no ~ '^[0-9]{6,10}\*{4,8}[0-9]{3}[0-9X]$'
+$$;
+
+-- a person's name as names are compared when linking records of one person: NFKC (full-width letters and
+-- spaces folded), without any white space (王 小明 = 王小明)
+create or replace function util.person_name(name text) returns text
+language sql immutable parallel safe as $$
+    select nullif(regexp_replace(normalize(name, nfkc), '\s+', '', 'g'), '')
 $$;
 
 -- what may be shown of a resident ID: first 6 and last 4 characters

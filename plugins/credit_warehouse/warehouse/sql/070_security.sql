@@ -16,6 +16,30 @@ create table if not exists vault.resident_id (
     created_at timestamptz not null default now()
 );
 
+-- the names each vaulted person was reported under next to the number (a personal-ID column's holder,
+-- credit_warehouse.security.vault), normalised by util.person_name
+create table if not exists vault.person_name (
+    person_key text not null references vault.resident_id (person_key),
+    person_name text not null,
+    first_batch_id bigint,
+    primary key (person_key, person_name)
+);
+
+-- One subject per person: a masked resident ID (court feeds show first 6 and last 4, some more) and the
+-- name it was written with, matched against the vault on the loader's side (credit_warehouse.security.
+-- person_link): linked to exactly one person, or left separate as ambiguous (several) or unmatched (none).
+-- Rebuilt before every warehouse build; dbt reads it, never the vault.
+create table if not exists ops.person_link (
+    id_masked text not null,
+    person_name text not null,
+    person_key text,
+    candidates integer not null,
+    outcome text not null check (outcome in ('linked', 'ambiguous', 'unmatched')),
+    checked_at timestamptz not null default now(),
+    primary key (id_masked, person_name),
+    check ((outcome = 'linked') = (person_key is not null))
+);
+
 -- 授权查询: who (which role) read which subject's archive, and when
 create table if not exists ops.access_audit (
     audit_id bigint generated always as identity primary key,
@@ -28,6 +52,7 @@ create table if not exists ops.access_audit (
 reset role;
 
 revoke all on all tables in schema vault from public, transformer, analyst, publisher;
+grant select on ops.person_link to transformer;
 
 create or replace function util.is_vault_token(value text) returns boolean
 language sql immutable parallel safe as $$

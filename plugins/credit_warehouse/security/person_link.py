@@ -1,0 +1,84 @@
+"""One subject per person: court records carry masked resident IDs, department records vault tokens.
+
+A masked ID (first 6 and last 4 characters shown, some courts show the birth year too) and the name it
+was written with are matched against the vault: the persons whose number has that beginning and end and
+who were reported under that name. Where the court shows more digits than the vault's mask keeps, the
+candidates' numbers are decrypted and compared on every shown digit: that is why this runs here, on the
+loader's side, where full numbers may be read; only the person key leaves (ops.person_link). Exactly one
+candidate links the record to that person; several leave it separate as ambiguous, none as unmatched.
+"""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from credit_warehouse.feeds.registry import load_registry
+from credit_warehouse.security.vault import decrypt
+from credit_warehouse.settings import database_url
+
+OUTCOMES = ("linked", "ambiguous", "unmatched")
+
+
+def _masked_cells() -> sql.Composable:
+    """Every (masked ID, holder name) written in a personal-ID column of any feed, normalised."""
+    parts = []
+    for feed in load_registry().feeds.values():
+        for name in feed.personal_id_columns:
+            holder = feed.column(name).holder
+            if not holder:
+                continue
+            parts.append(sql.SQL(
+                "select util.normalize_code({id}) as id_masked, util.person_name({holder}) as person_name "
+                "from {table} where util.resident_id_is_masked(util.normalize_code({id}))").format(
+                id=sql.Identifier(name), holder=sql.Identifier(holder), table=sql.Identifier("raw", feed.raw_table)))
+    return sql.SQL(" union ").join(parts)
+
+
+def _shows_more(masked: str) -> bool:
+    """A mask showing more than the first 6 digits (the vault's mask keeps 6 and the last 4)."""
+    return masked[6] != "*"
+
+
+def _agrees(masked: str, number: str) -> bool:
+    return len(masked) == len(number) and all(m in ("*", n) for m, n in zip(masked, number, strict=True))
+
+
+def link_persons(conn: psycopg.Connection | None = None) -> dict[str, int]:
+    """Rebuild ops.person_link from every masked ID in raw; returns how many (masked ID, name) pairs ended in
+    each outcome."""
+    if conn is None:
+        with psycopg.connect(database_url(role="loader")) as own:
+            return link_persons(own)
+    with conn.transaction():
+        rows = conn.execute(sql.SQL(
+            "with cells as ({cells}) "
+            "select cells.id_masked, cells.person_name, "
+            "array_remove(array_agg(vault.person_key order by vault.person_key), null), "
+            "array_remove(array_agg(vault.id_ciphertext order by vault.person_key), null) "
+            "from cells left join (vault.resident_id as vault join vault.person_name as named "
+            "using (person_key)) on vault.id_masked = left(cells.id_masked, 6) || '********' || "
+            "right(cells.id_masked, 4) and named.person_name = cells.person_name "
+            "where cells.person_name is not null group by 1, 2").format(cells=_masked_cells())).fetchall()
+        links = []
+        for masked, name, keys, ciphertexts in rows:
+            if keys and _shows_more(masked):
+                keys = [key for key, secret in zip(keys, ciphertexts, strict=True) if _agrees(masked, decrypt(secret))]
+            outcome = "linked" if len(keys) == 1 else "ambiguous" if keys else "unmatched"
+            links.append((masked, name, keys[0] if outcome == "linked" else None, len(keys), outcome))
+        conn.execute("delete from ops.person_link")
+        with conn.cursor().copy(
+                "copy ops.person_link (id_masked, person_name, person_key, candidates, outcome) from stdin") as copy:
+            for link in links:
+                copy.write_row(link)
+    counts = dict.fromkeys(OUTCOMES, 0)
+    for link in links:
+        counts[link[4]] += 1
+    return counts
+
+
+def link_counts(conn: psycopg.Connection) -> dict[str, int]:
+    """How the last linking ended, by outcome (the night summary's figures)."""
+    counts = dict.fromkeys(OUTCOMES, 0)
+    counts.update(conn.execute("select outcome, count(*) from ops.person_link group by outcome").fetchall())
+    return counts
