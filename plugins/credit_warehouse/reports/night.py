@@ -21,10 +21,10 @@ from credit_warehouse.settings import PLATFORM_TZ, database_url, state_dir
 NIGHTS = 30
 CHART_DEPARTMENTS = 15  # the departments with most reports in the chart; the table lists every one
 INDICATORS = {
-    "double_publicity_timeliness_share": "双公示及时率",
+    "double_publicity_timeliness": "双公示及时率",
     "double_publicity_accuracy": "双公示准确率",
-    "uscc_error_rate": "统一社会信用代码错码率",
-    "blacklisted_enterprise_share": "失信主体占比",
+    "code_error_rate": "城市重错码率",
+    "blacklist_exit_ratio_12m": "近12个月严重失信主体退出比例",
 }
 OUTCOMES = {"accepted": "已接收", "rejected": "被拒绝", "failed": "失败待重试", "pending": "待推送",
             "in_flight": "推送中"}
@@ -76,7 +76,8 @@ def _indicators(conn, day: date) -> list[tuple]:
     columns = ", ".join(INDICATORS)
     return conn.execute(
         f"select month_start, {columns} from marts.agg_monitoring_indicators "  # noqa: S608 (fixed names)
-        "where month_start > date_trunc('month', %s::date) - interval '12 months' order by month_start",
+        "where division_level = 'city' and month_start > date_trunc('month', %s::date) - interval '12 months' "
+        "order by month_start",
         (day,)).fetchall()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from functools import cached_property
 
 from credit_warehouse.identifiers import normalize_code
 from credit_warehouse_dev.generator.authorities import (
@@ -430,3 +431,61 @@ class CommitmentBuilder(FeedBuilder):
             if fulfilment == "违约" else "",
         )
         return Built(row, "xzsp")
+
+
+_MARKET_TYPES = {"91": ("个人独资企业", "合伙企业"), "92": ("个体工商户",), "93": ("农民专业合作社",)}
+_CLOSURES = (("存续", 90), ("注销", 6), ("吊销，未注销", 2), ("迁出", 2))
+
+
+def _market_type(subject: Subject, rng: random.Random) -> str:
+    """The register's type of a market subject, as its name says where it can."""
+    for form in ("股份有限公司", "有限责任公司", "有限公司"):
+        if subject.type_pair == "91" and form in subject.name:
+            return "有限责任公司" if form == "有限公司" else form
+    return rng.choice(_MARKET_TYPES[subject.type_pair])
+
+
+class MarketSubjectBuilder(FeedBuilder):
+    """The market register (市场主体登记) of the platform's city: row i is the i-th market subject of the pool
+    registered there (USCC authority 9). Each subject's registration is a pure function of the subject, so a
+    later night repeats it unchanged until its closure date has passed, then reports the closure."""
+
+    feed_name = "dept_market_subject"
+    dirt_kinds = ("full_width_code", "lower_case_code", "spaced_code", "bad_uscc_checksum", "duplicate",
+                  "future_date", "missing_required")
+    date_column = "established_on"
+    city_code = "370100"
+
+    def units(self) -> list[Unit]:
+        return [Unit("scjg", "file", f"market_subject_{self.night.logical_date:%Y%m%d}.csv", "csv", "utf-8", "label",
+                     "iso")]
+
+    @cached_property
+    def _subjects(self) -> list[Subject]:
+        pool = self.night.pool
+        return [subject for subject in map(pool.get, range(pool.size))
+                if subject.type_pair in _MARKET_TYPES and subject.division_code[:4] + "00" == self.city_code]
+
+    def row_count(self) -> int:
+        return min(self.night.rows, len(self._subjects))
+
+    def build(self, index: int, rng: random.Random) -> Built:
+        subject = self._subjects[index]
+        own = random.Random(f"register:{self.night.seed}:{subject.index}")
+        established = date(1995, 1, 1) + timedelta(days=own.randrange((date(2026, 6, 30) - date(1995, 1, 1)).days))
+        status = own.choices([s for s, _ in _CLOSURES], [w for _, w in _CLOSURES])[0]
+        closed = max(established, date(2024, 1, 1)) + timedelta(days=own.randrange(1100))
+        if status != "存续" and closed > self.night.logical_date:
+            status = "存续"  # not closed yet on this night
+        row = self.empty_row()
+        row.update(
+            uscc=subject.uscc,
+            subject_name=subject.name,
+            subject_type=_market_type(subject, own),
+            registration_status=status,
+            established_on=format_date(established, "iso"),
+            closed_on=format_date(closed, "iso") if status in ("注销", "吊销，未注销") else "",
+            division_code=subject.division_code,
+            registration_authority=authority("scjg", subject.division_code).name,
+        )
+        return Built(row, "scjg")

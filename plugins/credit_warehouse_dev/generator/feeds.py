@@ -1,4 +1,4 @@
-"""The builder of each of the twelve feeds, in the order a night generates them."""
+"""The builder of each feed, in the order a night generates them."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from credit_warehouse_dev.generator.departments import (
     BlacklistBuilder,
     CommitmentBuilder,
     LicenseBuilder,
+    MarketSubjectBuilder,
     PenaltyBuilder,
     RedlistBuilder,
 )
@@ -17,7 +18,7 @@ from credit_warehouse_dev.generator.utilities import GasBuilder, LogisticsBuilde
 BUILDERS: dict[str, type[FeedBuilder]] = {
     builder.feed_name: builder
     for builder in (
-        LicenseBuilder, PenaltyBuilder, RedlistBuilder, BlacklistBuilder, CommitmentBuilder,
+        LicenseBuilder, PenaltyBuilder, RedlistBuilder, BlacklistBuilder, CommitmentBuilder, MarketSubjectBuilder,
         WaterBuilder, PowerBuilder, GasBuilder, LogisticsBuilder,
         DishonestDebtorBuilder, ConsumptionRestrictionBuilder, CorrectionBuilder,
     )
