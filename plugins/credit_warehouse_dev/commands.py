@@ -172,7 +172,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     from credit_warehouse_dev.generator.night import DEFAULT_DIRT_RATE, DEFAULT_ROWS, DEFAULT_SEED
     from credit_warehouse_dev.generator.subjects import DEFAULT_POOL_SIZE
 
-    generate = subparsers.add_parser("generate", help="generate a synthetic night of all twelve feeds")
+    generate = subparsers.add_parser("generate", help="generate a synthetic night of every feed")
     generate.add_argument("--date", type=_date, required=True, help="logical date YYYY-MM-DD")
     generate.add_argument("--seed", type=int, default=DEFAULT_SEED, help="same seed, same night (and subjects)")
     generate.add_argument("--rows", type=_positive, default=DEFAULT_ROWS, help="rows per feed")

@@ -3,9 +3,9 @@
 -- rating year for utility records, otherwise the latest report date, then the latest batch and
 -- row), with the subject it belongs to. Resolution order: a valid USCC; the vaulted person a masked ID
 -- and name were linked to (ops.person_link, matched on the loader's side: court records then join the
--- person's department records); the keyed hash of a natural person's ID; an organisation code or legacy registration number found in the crosswalk;
--- else the organisation code or legacy number itself marks an organisation not yet linked to a
--- USCC (ORG- / REG- keys). Records without any identifier are left without a subject.
+-- person's department records); the keyed hash of a natural person's ID; an organisation code or
+-- legacy registration number found in the crosswalk; else the organisation code or legacy number itself
+-- marks an organisation not yet linked to a USCC (ORG- / REG- keys). Records without any identifier are left without a subject.
 with history as (
     select
         *,

@@ -19,6 +19,7 @@ with timeliness as (
 ),
 
 {%- set feeds = ['dept_license', 'dept_penalty'] %}
+
 received as (
     {%- for feed in feeds %}
         select
@@ -53,8 +54,11 @@ select
     measure.name as measure,
     measure.amount
 from timeliness
-cross join lateral (values ('decisions_reported', timeliness.decisions_reported),
-    ('decisions_timely', timeliness.decisions_timely)) as measure (name, amount)
+cross join
+    lateral (
+        values ('decisions_reported', timeliness.decisions_reported),
+        ('decisions_timely', timeliness.decisions_timely)
+    ) as measure (name, amount)
 union all
 select
     accuracy.month_start,

@@ -1,6 +1,6 @@
--- 有效异议 handling per month and division (long: measure, amount): objections upheld (异议更正 with outcome
--- 同意: the information was wrong) closed in the month, and the official working days from application
--- to closing summed over them (城市负责协同处理异议的平均时间 = the sum / their number). Placed in the
+-- 有效异议 handling per month and division (long: measure, amount): objections upheld (异议更正 or 异议撤销
+-- with outcome 同意: the information was wrong, or should not have been published) closed in the month,
+-- and the official working days from application to closing summed over them (城市负责协同处理异议的平均时间 = the sum / their number). Placed in the
 -- subject's division.
 with calendar as (
     {{ working_day_numbers() }}
@@ -17,7 +17,7 @@ valid as (
     left join {{ ref('dim_credit_subject') }} as subject
         on coalesce(correction.uscc, correction.person_key) = subject.subject_key
     left join {{ ref('int_market_subject__register') }} as register on correction.uscc = register.uscc
-    where correction.action = 'correct' and correction.is_upheld
+    where correction.action in ('correct', 'withdraw') and correction.is_upheld
 )
 
 select
@@ -34,5 +34,7 @@ from (
     from valid
     group by month_start, division_code
 ) as valid
-cross join lateral (values ('valid_objections', valid.valid_objections),
-    ('handling_working_days', valid.handling_working_days)) as measure (name, amount)
+cross join lateral (
+    values ('valid_objections', valid.valid_objections),
+    ('handling_working_days', valid.handling_working_days)
+) as measure (name, amount)

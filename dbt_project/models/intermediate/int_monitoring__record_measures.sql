@@ -46,7 +46,7 @@ per_month as (
             and (records.ended_on is null or records.ended_on > (months.month_end - interval '12 months')::date)
         ) as enterprises_listed_12m
     from months
-    inner join records on records.first_reported_on <= months.month_end
+    inner join records on months.month_end >= records.first_reported_on
     group by months.month_start, records.division_code
 )
 

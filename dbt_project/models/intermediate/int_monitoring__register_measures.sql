@@ -17,8 +17,8 @@ live as (
     from months
     inner join register
         on
-            register.established_on <= months.month_end
-            and (register.left_register_on is null or register.left_register_on > months.month_end)
+            months.month_end >= register.established_on
+            and (register.left_register_on is null or months.month_end < register.left_register_on)
     group by months.month_start, register.division_code
 ),
 
@@ -27,19 +27,20 @@ live as (
 held as (
     select
         batch.logical_date,
-        util.normalize_code(held.division_code) as division_code,
-        util.normalize_code(held.uscc) as uscc,
-        exists (
-            select 1 from jsonb_array_elements(held.reasons) as reason (item)
-            where reason.item ->> 'column' = 'uscc'
-        ) as is_error_code,
-        exists (
-            select 1 from jsonb_array_elements(held.reasons) as reason (item)
-            where reason.item ->> 'expectation' = 'business_key_unique'
-        ) and register.subject_name is distinct from util.null_if_placeholder(held.subject_name) as is_duplicate_code
-    from {{ source('quarantine', 'dept_market_subject') }} as held
-    inner join {{ source('ops', 'load_batch') }} as batch on held._batch_id = batch.batch_id
-    left join register on util.normalize_code(held.uscc) = register.uscc
+        reasons.is_error_code,
+        util.normalize_code(held_row.division_code) as division_code,
+        util.normalize_code(held_row.uscc) as uscc,
+        reasons.is_repeated_key
+        and register.subject_name <> coalesce(util.null_if_placeholder(held_row.subject_name), '') as is_duplicate_code
+    from {{ source('quarantine', 'dept_market_subject') }} as held_row
+    inner join {{ source('ops', 'load_batch') }} as batch on held_row._batch_id = batch.batch_id
+    left join register on util.normalize_code(held_row.uscc) = register.uscc
+    cross join lateral (
+        select
+            coalesce(bool_or(reason.item ->> 'column' = 'uscc'), false) as is_error_code,
+            coalesce(bool_or(reason.item ->> 'expectation' = 'business_key_unique'), false) as is_repeated_key
+        from jsonb_array_elements(held_row.reasons) as reason (item)
+    ) as reasons
 ),
 
 held_codes as (
@@ -49,7 +50,7 @@ held_codes as (
         count(distinct held.uscc) filter (where held.is_error_code) as error_codes,
         count(distinct held.uscc) filter (where held.is_duplicate_code and not held.is_error_code) as duplicate_codes
     from months
-    inner join held on held.logical_date <= months.month_end
+    inner join held on months.month_end >= held.logical_date
     group by months.month_start, held.division_code
 ),
 
@@ -82,7 +83,7 @@ duplicates as (
         duplicated.division_code,
         count(*) as duplicate_codes
     from months
-    inner join duplicated on duplicated.duplicated_on <= months.month_end
+    inner join duplicated on months.month_end >= duplicated.duplicated_on
     group by months.month_start, duplicated.division_code
 )
 
@@ -92,8 +93,9 @@ select
     measure.name as measure,
     measure.amount
 from live
-cross join lateral (values ('live_enterprises', live.live_enterprises), ('register_codes', live.live_enterprises))
-    as measure (name, amount)
+cross join
+    lateral (values ('live_enterprises', live.live_enterprises), ('register_codes', live.live_enterprises))
+        as measure (name, amount)
 union all
 select
     held_codes.month_start,
@@ -101,8 +103,9 @@ select
     measure.name as measure,
     measure.amount
 from held_codes
-cross join lateral (values ('error_codes', held_codes.error_codes), ('duplicate_codes', held_codes.duplicate_codes))
-    as measure (name, amount)
+cross join
+    lateral (values ('error_codes', held_codes.error_codes), ('duplicate_codes', held_codes.duplicate_codes))
+        as measure (name, amount)
 union all
 select
     month_start,

@@ -3,7 +3,8 @@
 -- the platform's city (var platform_city) and each of its counties, every value with its numerator and
 -- denominator beside it. Measures come from the int_monitoring__* models (long: month, division, measure,
 -- amount); a county's row sums what is placed in it, the city's row everything placed in the city (its
--- counties and the city-level divisions). Definitions: agg_monitoring_indicators.yml.
+-- counties, the city-level divisions, and what has no division: a person reported without one). A subject
+-- registered in another city counts in neither. Definitions: agg_monitoring_indicators.yml.
 {%- set city = var('platform_city') %}
 {%- set indicators = monitoring_indicators() %}
 {%- set measures = [
@@ -41,15 +42,40 @@ population as (
 ),
 
 measured as (
-    select month_start, division_code, measure, amount from {{ ref('int_monitoring__double_publicity_measures') }}
+    select
+        month_start,
+        division_code,
+        measure,
+        amount
+    from {{ ref('int_monitoring__double_publicity_measures') }}
     union all
-    select month_start, division_code, measure, amount from {{ ref('int_monitoring__register_measures') }}
+    select
+        month_start,
+        division_code,
+        measure,
+        amount
+    from {{ ref('int_monitoring__register_measures') }}
     union all
-    select month_start, division_code, measure, amount from {{ ref('int_monitoring__record_measures') }}
+    select
+        month_start,
+        division_code,
+        measure,
+        amount
+    from {{ ref('int_monitoring__record_measures') }}
     union all
-    select month_start, division_code, measure, amount from {{ ref('int_monitoring__objection_measures') }}
+    select
+        month_start,
+        division_code,
+        measure,
+        amount
+    from {{ ref('int_monitoring__objection_measures') }}
     union all
-    select month_start, division_code, measure, amount from population
+    select
+        month_start,
+        division_code,
+        measure,
+        amount
+    from population
 ),
 
 placed as (
@@ -59,7 +85,7 @@ placed as (
         measured.amount,
         case when divisions.division_level = 'county' then divisions.division_code end as county_code
     from measured
-    inner join divisions on measured.division_code = divisions.division_code
+    inner join divisions on coalesce(measured.division_code, '{{ city }}') = divisions.division_code
 ),
 
 rolled_up as (
@@ -85,13 +111,12 @@ wide as (
     select
         months.month_start,
         months.month_end,
+        {%- for measure in measures %}
+            coalesce(sum(rolled_up.amount) filter (where rolled_up.measure = '{{ measure }}'), 0) as {{ measure }},
+        {%- endfor %}
         divisions.division_code,
         divisions.division_name,
-        divisions.division_level,
-        {%- for measure in measures %}
-            coalesce(sum(rolled_up.amount) filter (where rolled_up.measure = '{{ measure }}'), 0)
-                as {{ measure }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        divisions.division_level
     from months
     cross join divisions
     left join rolled_up

@@ -389,13 +389,15 @@ def test_tiers_of_the_other_subjects(first_night):
 
 
 def test_indicators_of_the_month(first_night):
-    [month] = analysis(first_night, "monitoring_this_month")
+    city, *counties = analysis(first_night, "monitoring_this_month")
+    assert city["division_level"] == "city" and {c["division_level"] for c in counties} == {"county"}
     # 8 Feb -> 20 Feb is 4 working days, 7 Feb -> 20 Feb 5; 1 Feb and December decisions are late
-    assert (month["double_publicity_reported"], month["double_publicity_timely"]) == (5, 3)
-    assert month["double_publicity_timeliness_share"] == Decimal("0.6000")
-    assert month["double_publicity_accuracy"] == Decimal("0.7143")  # 5 accepted of 7 received rows
-    assert month["uscc_error_rate"] == Decimal("0.0667")  # 1 of 15 rows held for its USCC
-    assert month["blacklisted_enterprises"] == 2
+    assert (city["decisions_reported"], city["decisions_timely"]) == (5, 3)
+    assert city["double_publicity_timeliness"] == Decimal("0.6000")
+    assert city["double_publicity_accuracy"] == Decimal("0.7143")  # 5 accepted of 7 received rows
+    assert city["blacklisted_enterprises"] == 2
+    for measure in ("decisions_reported", "rows_reported", "enterprise_records", "person_records"):
+        assert city[measure] >= sum(county[measure] for county in counties)
 
 
 def test_no_full_resident_id_anywhere_downstream(first_night):
@@ -448,13 +450,15 @@ def test_the_analysts_views_carry_the_marts_descriptions_as_comments(first_night
 def test_month_over_month_and_leaving_public_view(first_night):
     with conn_as_analyst(first_night) as conn:
         rows = query(conn, "select * from analytics.agg_monitoring_indicators_month_over_month "
-                           "where indicator = 'double_publicity_reported' order by month_start")
+                           "where indicator = 'double_publicity_timeliness' and division_code = '370100' "
+                           "order by month_start")
         expiring = query(conn, "select * from analytics.fct_public_view_expiring")
         window = query(conn, "select record_id, publicity_until from analytics.fct_credit_record "
                              "where status = 'active' and disclosure_class = 'public' "
                              "and publicity_until >= %s and publicity_until < %s",
                        (NIGHT_TWO, NIGHT_TWO + timedelta(days=30)))
     assert rows and rows[0]["previous_value"] is None
+    assert all(row["indicator_value"] == round(row["numerator"] / row["denominator"], 4) for row in rows)
     for before, after in zip(rows, rows[1:], strict=False):
         assert after["previous_value"] == before["indicator_value"]
         assert after["change"] == after["indicator_value"] - before["indicator_value"]
@@ -495,9 +499,10 @@ def test_repaired_listing_is_withdrawn_from_the_national_platform(second_night):
 
 
 def test_objection_handling_days(second_night):
-    [month] = analysis(second_night, "monitoring_this_month")
-    assert month["objections_closed"] == 1
-    assert month["avg_objection_handling_working_days"] == Decimal("2.0")  # 19 Feb -> 21 Feb
+    city, *_ = analysis(second_night, "monitoring_this_month")
+    # the night's one objection (异议撤销, 19 -> 21 Feb) was not upheld (不同意): not a valid objection, not counted
+    assert (city["valid_objections"], city["handling_working_days"]) == (0, 0)
+    assert city["objection_handling_working_days"] is None
 
 
 def test_a_number_past_the_gate_is_masked_and_alerted_and_the_build_goes_on(second_night):

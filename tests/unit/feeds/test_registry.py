@@ -13,13 +13,13 @@ from credit_warehouse.feeds.registry import REGISTRY_PATH, get_feed, load_regist
 from credit_warehouse.settings import ConfigurationError
 
 FEEDS = (
-    "dept_license", "dept_penalty", "dept_redlist", "dept_blacklist", "dept_commitment", "utility_water",
-    "utility_power", "utility_gas", "logistics", "court_dishonest_debtor", "court_consumption_restriction",
-    "credit_correction",
+    "dept_license", "dept_penalty", "dept_redlist", "dept_blacklist", "dept_commitment", "dept_market_subject",
+    "utility_water", "utility_power", "utility_gas", "logistics", "court_dishonest_debtor",
+    "court_consumption_restriction", "credit_correction",
 )
 
 
-def test_registry_has_the_twelve_feeds_in_order():
+def test_registry_has_every_generated_feed_in_order():
     assert load_registry().names == FEEDS
     assert load_registry() is load_registry()  # parsed once per process
 

@@ -64,7 +64,7 @@ def test_manifest_counts_match_the_deliveries(night):
     report, landing = night
     manifest = json.loads(report.manifest_path.read_text())
     assert set(manifest["feeds"]) == {"dept_license", "dept_penalty", "dept_redlist", "dept_blacklist",
-                                      "dept_commitment", "logistics", "court_dishonest_debtor",
+                                      "dept_commitment", "dept_market_subject", "logistics", "court_dishonest_debtor",
                                       "court_consumption_restriction", "credit_correction"}
     dirt = read_dirt(report)
     for feed, summary in manifest["feeds"].items():
