@@ -1,13 +1,14 @@
 -- Upheld corrections that change a record's status: 信用修复 (repair: ends a listing or a
--- publicity early) and 异议撤销 (withdraw: the record should never have been published). Only
--- outcome 同意 counts; 异议更正 corrections arrive as a re-report of the record (latest report wins).
--- The latest decision per record wins; the subject is resolved like the records themselves.
+-- publicity early), 异议撤销 (withdraw: the record should never have been published) and 异议更正
+-- (correct: the record is withheld from public view and the national interface until the department
+-- re-reports it corrected; fct_credit_record lets a later report supersede the decision). Only
+-- outcome 同意 counts. The latest decision per record wins; the subject is resolved like the records themselves.
 with corrections as (
     select *
     from {{ ref('stg_platform__credit_correction') }}
     where
         is_upheld
-        and action in ('repair', 'withdraw')
+        and action in ('repair', 'withdraw', 'correct')
         and record_kind is not null
         and record_doc_no is not null
 ),

@@ -89,5 +89,7 @@ select
     coalesce(
         (corrected_on is null and {{ as_of_date() }} > correction_due_on) or corrected_on > correction_due_on, false
     ) as correction_breached,
+    coalesce(corrected_on is null and correction_due_on - {{ as_of_date() }} between 0 and 4, false)
+        as correction_due_soon,
     depends_on_provisional_day
 from measured

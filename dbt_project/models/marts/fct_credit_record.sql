@@ -44,6 +44,8 @@ with_correction as (
         where
             corrections.record_kind = records.record_kind
             and corrections.record_doc_no = records.doc_no
+            -- an 异议更正 holds only until the corrected re-report: a report after the decision supersedes it
+            and (corrections.action <> 'correct' or records.last_reported_on <= corrections.effective_on)
             and (
                 corrections.subject_key = records.subject_key
                 -- court records carry masked IDs: match on the visible first 6 and last 4 characters
@@ -134,6 +136,7 @@ computed as (
         case
             when correction_action = 'withdraw' then 'withdrawn'
             when correction_action = 'repair' then 'repaired'
+            when correction_action = 'correct' then 'withheld'
             when record_kind = 'blacklist' and removed_on <= {{ as_of_date() }} and removal_reason like '%修复%'
                 then 'repaired'
             when natural_end_on <= {{ as_of_date() }} then 'expired'

@@ -1,7 +1,8 @@
 -- Every record that must be on the national platform (全国信用信息共享平台) now, or withdrawn from
 -- it: public licensing, penalty and black-list records. Active records are upserts; a record that
 -- left public view after it was sent (an upsert for it is in ops.publish_outbox) becomes a withdrawal:
--- repaired, withdrawn by a correction, or past its publicity period (公示期届满); one that left before it
+-- repaired, withdrawn by a correction, withheld by an upheld 异议更正 until its corrected
+-- re-report, or past its publicity period (公示期届满); one that left before it
 -- was ever sent is simply not sent. The payload keys are the fields of the publish
 -- contract suite (expectations/gx_suites/publish_contract.json) and the reference national interface.
 with records as (
@@ -141,7 +142,7 @@ payloads as (
         jsonb_strip_nulls(
             subject_fields.fields || coalesce(double_publicity_fields.fields, '{}') || kind_fields.fields
         ) as payload,
-        case when records.status in ('repaired', 'withdrawn', 'expired') then 'withdraw' else 'upsert' end as action,
+        case when records.status in ('repaired', 'withdrawn', 'withheld', 'expired') then 'withdraw' else 'upsert' end as action,
         sent.record_key is not null as was_sent,
         records.disclosure_class,
         records.updated_at

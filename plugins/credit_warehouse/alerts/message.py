@@ -43,7 +43,7 @@ def beijing_now() -> datetime:
 
 @dataclass
 class Alert:
-    kind: str  # batch | digest | task_failure | not_delivered | build_incomplete | personal_data | publish
+    kind: str  # batch | digest | task_failure | not_delivered | build_incomplete | personal_data | correction_deadline
     title: str
     lines: list[str] = field(default_factory=list)  # sentences; "- " items are the list a robot may shorten
     feed: str | None = None

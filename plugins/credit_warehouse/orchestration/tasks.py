@@ -148,11 +148,12 @@ def await_feeds(day: date, trigger: str) -> dict:
 
 def build_warehouse(day: date, trigger: str, missing: list[str]) -> dict:
     """Masked resident IDs linked to vaulted persons (the loader's side), then seeds, models, snapshots and tests
-    in one `dbt build` as of the night's date, the sources' freshness,
-    then the docs site. dbt's lines stream into the task log; each command's run results are kept per night.
-    Returns the marts Asset event's extra."""
+    in one `dbt build` as of the night's date, the sources' freshness, then the docs site; objection and repair
+    deadlines overdue or near are alerted. dbt's lines stream into the task log; each command's run results are
+    kept per night. Returns the marts Asset event's extra."""
     import json
 
+    from credit_warehouse.alerts.correction_deadlines import alert_correction_deadlines
     from credit_warehouse.alerts.deliveries import alert_build_incomplete
     from credit_warehouse.load import deliveries
     from credit_warehouse.security.person_link import link_persons
@@ -167,6 +168,7 @@ def build_warehouse(day: date, trigger: str, missing: list[str]) -> dict:
     run_dbt(["docs", "generate"])
     deliveries.record_build(day, trigger, missing)
     alert_build_incomplete(day, missing)
+    deadlines = alert_correction_deadlines(day)
     summary = [line for line in build.stdout.splitlines() if "Done. PASS=" in line]
     return {
         "delivery_date": day.isoformat(),
@@ -175,6 +177,7 @@ def build_warehouse(day: date, trigger: str, missing: list[str]) -> dict:
         "stale_sources": sorted(name for name, status in freshness.items() if status != "pass"),
         "personal_data_masked": [f"{leak.relation}.{leak.column}" for leak in leaks],
         "masked_ids_linked": persons,
+        "correction_deadlines": deadlines,
     }
 
 

@@ -26,7 +26,8 @@ CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
 KIND_NAMES = {"license": "行政许可", "penalty": "行政处罚", "redlist": "守信红名单", "blacklist": "失信名单",
               "commitment": "信用承诺", "court": "法院失信被执行人", "utility": "公用事业欠费", "logistics": "物流信用"}
 CLASS_NAMES = {"public": "社会公开", "government": "政务共享", "authorised": "授权查询"}
-STATUS_NAMES = {"active": "有效", "expired": "已届满", "repaired": "已修复", "withdrawn": "已撤销"}
+STATUS_NAMES = {"active": "有效", "expired": "已届满", "repaired": "已修复", "withdrawn": "已撤销",
+                "withheld": "异议更正中，暂停公示"}
 TIER_NAMES = {"A": "A（守信）", "B": "B（一般）", "C": "C（关注）", "D": "D（失信）"}
 
 

@@ -275,6 +275,26 @@ def night_two(conn) -> None:
                 "outcome": "不同意",
                 "handling_unit": "济南市市场监督管理局",
             },
+            {  # upheld: the licence is withheld until the department re-reports it corrected
+                "correction_id": "YY-2024-003",
+                "record_kind": "行政许可",
+                "record_key": "济市监许〔2024〕1号",
+                "subject_code": ACME,
+                "action": "异议更正",
+                "applied_on": "2024-02-06",
+                "closed_on": "2024-02-20",
+                "outcome": "同意",
+                "handling_unit": "济南市市场监督管理局",
+            },
+            {  # applied 10 January, unanswered: the 15th working day was 31 January
+                "correction_id": "YY-2024-004",
+                "record_kind": "penalty",
+                "record_key": "济市监罚〔2024〕7号",
+                "subject_code": ACME,
+                "action": "异议更正",
+                "applied_on": "2024-01-10",
+                "handling_unit": "济南市市场监督管理局",
+            },
         ],
     )
 
@@ -500,9 +520,45 @@ def test_repaired_listing_is_withdrawn_from_the_national_platform(second_night):
 
 def test_objection_handling_days(second_night):
     city, *_ = analysis(second_night, "monitoring_this_month")
-    # the night's one objection (异议撤销, 19 -> 21 Feb) was not upheld (不同意): not a valid objection, not counted
-    assert (city["valid_objections"], city["handling_working_days"]) == (0, 0)
-    assert city["objection_handling_working_days"] is None
+    # the 异议撤销 (19 -> 21 Feb) was not upheld (不同意) and the other is unanswered: not valid objections;
+    # the upheld 异议更正 took 6 working days (7, 8, 9, 18, 19, 20 Feb: the Spring Festival off, the 18th worked)
+    assert (city["valid_objections"], city["handling_working_days"]) == (1, 6)
+    assert city["objection_handling_working_days"] == 6
+
+
+def test_an_upheld_objection_withholds_the_record_until_it_is_re_reported(second_night):
+    doc_no = "济市监许〔2024〕1号"
+    [licence] = query(second_night, "select record_key, status, correction_id, ended_on from marts.fct_credit_record "
+                      "where record_kind = 'license' and doc_no = %s", (doc_no,))
+    # correction ids are codes: folded like every code
+    assert (licence["status"], licence["correction_id"], licence["ended_on"]) == ("withheld", "YY2024003", NIGHT_ONE)
+    # never sent, so not sent now either (a sent one becomes a withdrawal: the dbt unit test of publish)
+    assert query(second_night, "select 1 from publish.publish_national_record where record_key = %s",
+                 (licence["record_key"],)) == []
+    [(report,)] = second_night.execute("select analytics.public_credit_report(%s)", (ACME,)).fetchall()
+    assert doc_no not in [r["doc_no"] for r in report["records"]]  # out of public view
+    assert {"doc_no": doc_no, "status": "withheld"}.items() <= next(
+        c for c in report["corrections"] if c["doc_no"] == doc_no).items()
+
+
+def test_deadlines_past_or_near_are_alerted_once_through_smtp(second_night, monkeypatch, tmp_path):
+    from credit_warehouse.alerts.correction_deadlines import alert_correction_deadlines
+    from credit_warehouse_dev.smtp_sink import mail_text, start_smtp_sink
+
+    [deadline] = query(second_night, "select * from marts.fct_credit_correction_deadline "
+                       "where correction_id = 'YY2024003'")
+    # decided 20 Feb: the 5th working day after is 27 Feb, not yet due as of the 21st
+    assert (deadline["correction_due_on"], deadline["correction_breached"]) == (date(2024, 2, 27), False)
+    with start_smtp_sink(folder=tmp_path) as sink:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_ALERTS", sink.url)
+        counts = alert_correction_deadlines(NIGHT_TWO)
+        assert counts == {"answer_breached": 1, "correction_breached": 0, "due_soon": 0}
+        assert alert_correction_deadlines(NIGHT_TWO) == counts  # a rebuild of the night mails no more
+        [message] = sink.messages
+    assert "1 件超期" in message["Subject"]
+    body = mail_text(message)
+    assert "YY2024004" in body and "答复期限 2024-01-31" in body and "已超期未答复" in body
+    assert "YY2024003" not in body and "objection-desk@example.gov.cn" in message["To"]
 
 
 def test_a_number_past_the_gate_is_masked_and_alerted_and_the_build_goes_on(second_night):

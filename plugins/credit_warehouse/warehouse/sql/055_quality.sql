@@ -66,10 +66,13 @@ create table if not exists ops.alert_log (
     sent_at timestamptz not null default now()
 );
 
--- the kinds grew with the scheduler's alerts (a delivery missing at its deadline, a build without it)
+-- the kinds grew with the scheduler's alerts (a delivery missing at its deadline, a build without it) and the
+-- marts' (a personal number past the gate, objection and repair deadlines)
 alter table ops.alert_log drop constraint if exists alert_log_alert_kind_check;
 alter table ops.alert_log add constraint alert_log_alert_kind_check check (
-    alert_kind in ('batch', 'digest', 'task_failure', 'not_delivered', 'build_incomplete', 'personal_data')
+    alert_kind in (
+        'batch', 'digest', 'task_failure', 'not_delivered', 'build_incomplete', 'personal_data', 'correction_deadline'
+    )
 );
 
 create index if not exists alert_log_batch on ops.alert_log (batch_id, channel) where batch_id is not null;

@@ -86,9 +86,11 @@ as $$
             )
             from archive as a
         ) end,
+        -- a record withheld by an upheld 异议更正 is known to be wrong: only the corrections section names it
         'records', coalesce((
             select jsonb_agg(to_jsonb(records) order by records.record_kind, records.event_date desc nulls last)
             from records
+            where records.status <> 'withheld'
         ), '[]'::jsonb),
         'listings', coalesce((
             select jsonb_agg(to_jsonb(listings) order by listings.listed_on desc nulls last) from listings
@@ -99,7 +101,7 @@ as $$
                 'correction_id', r.correction_id, 'removal_reason', r.removal_reason
             ) order by r.ended_on desc nulls last)
             from records as r
-            where r.correction_id is not null or r.status in ('repaired', 'withdrawn')
+            where r.correction_id is not null or r.status in ('repaired', 'withdrawn', 'withheld')
         ), '[]'::jsonb),
         'include_authorised', include_authorised
     )
