@@ -16,6 +16,8 @@ with history as (
         count(*) over (partition by record_kind, record_key) as report_count,
         min(reported_on) over (partition by record_kind, record_key) as first_reported_on
     from {{ ref('int_credit_record__history') }}
+    -- the history holds every night loaded so far: an earlier night rebuilt sees its own reports only
+    where reported_on <= {{ as_of_date() }}
 ),
 
 -- not materialized: referenced twice, PostgreSQL would otherwise materialise it and the lateral lookup

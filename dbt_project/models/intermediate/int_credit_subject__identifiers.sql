@@ -10,7 +10,8 @@ with known as (
         legacy_reg_nos,
         reported_on
     from {{ ref('int_credit_record__history') }}
-    where util.uscc_is_valid(uscc)
+    -- the history holds every night loaded so far: an earlier night rebuilt sees its own reports only
+    where util.uscc_is_valid(uscc) and reported_on <= {{ as_of_date() }}
 ),
 
 claims as (

@@ -32,6 +32,7 @@ rereports as (
             corrections.record_kind = history.record_kind
             and corrections.record_doc_no = history.doc_no
             and corrections.closed_on < history.reported_on
+            and history.reported_on <= {{ as_of_date() }}
     where corrections.action = 'correct' and corrections.is_upheld
     group by corrections.correction_id
 ),

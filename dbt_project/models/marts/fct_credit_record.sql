@@ -10,12 +10,21 @@
             {'columns': ['record_kind', 'status']},
             {'columns': ['updated_at']},
         ],
+        post_hook=[
+            "delete from {{ this }} as built where not exists (
+                select 1 from {{ ref('int_credit_record__current') }} as current_record
+                where current_record.subject_key is not null
+                    and current_record.record_kind = built.record_kind
+                    and current_record.record_key = built.record_key
+            )",
+        ],
     )
 }}
 -- Every credit record of every kind at one grain, with disclosure class, publicity window and
 -- status as of the night (macro as_of_date). Incremental the cheap way round: the rows are
 -- computed in full (a status can change because a date passed), but only rows whose content
 -- changed are rewritten, so updated_at says when a record last changed (the publish delta uses it).
+-- The post-hook drops rows of records the night does not have (an earlier night rebuilt after later ones).
 with records as (
     select *
     from {{ ref('int_credit_record__current') }}
