@@ -11,7 +11,8 @@
     'decisions_reported', 'decisions_timely', 'rows_reported', 'rows_correct', 'live_enterprises',
     'register_codes', 'error_codes', 'duplicate_codes', 'enterprise_records', 'person_records', 'commitments',
     'blacklisted_enterprises', 'enterprises_listed_12m', 'enterprises_exited_12m', 'valid_objections',
-    'handling_working_days', 'resident_population',
+    'handling_working_days', 'resident_population', 'feedback_cases', 'feedback_sanction_cases',
+    'feedback_incentive_cases',
 ] %}
 with months as (
     select * from {{ ref('int_monitoring__months') }}
@@ -69,6 +70,13 @@ measured as (
         measure,
         amount
     from {{ ref('int_monitoring__objection_measures') }}
+    union all
+    select
+        month_start,
+        division_code,
+        measure,
+        amount
+    from {{ ref('int_monitoring__feedback_measures') }}
     union all
     select
         month_start,
@@ -136,5 +144,7 @@ select
     round(
         enterprise_records::numeric / nullif(live_enterprises, 0)
         + person_records::numeric / nullif(resident_population, 0), 6
-    ) as avg_records_per_subject
+    ) as avg_records_per_subject,
+    -- item 26 asks whether cases are fed back month by month (机制化反馈), a yes or no with the counts beside it
+    feedback_cases > 0 as joint_measure_fed_back
 from wide

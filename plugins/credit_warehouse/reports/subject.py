@@ -109,7 +109,8 @@ def render(document: dict, generated: datetime) -> str:
                      [[listing.get("owner_department"), listing.get("listing_authority"), listing.get("listed_on"),
                        listing.get("publicity_until"), listing.get("listing_reason")]])
             + "<p>适用的联合惩戒措施：</p>"
-            + _table(["措施", "依据"], [[m.get("measure_name"), m.get("legal_basis")] for m in measures]))
+            + _table(["措施", "实施单位", "依据"],
+                     [[m.get("measure"), m.get("implementing_units"), m.get("legal_basis")] for m in measures]))
     sections.append("<h2>四、失信名单及适用的惩戒措施</h2>" + ("".join(listing_parts) or '<p class="empty">无</p>'))
     sections.append("<h2>五、异议更正与信用修复</h2>" + _table(
         ["类别", "文号", "状态", "结束日期", "更正编号", "原因"],

@@ -15,7 +15,13 @@ from credit_warehouse_dev.generator.authorities import (
 )
 from credit_warehouse_dev.generator.base import Built, FeedBuilder, Unit, format_date
 from credit_warehouse_dev.generator.calendar import working_days_back
-from credit_warehouse_dev.generator.reference import LICENSE_CATEGORIES, LIST_TYPES, PENALTY_CATEGORIES, authority
+from credit_warehouse_dev.generator.reference import (
+    LICENSE_CATEGORIES,
+    LIST_TYPES,
+    PENALTY_CATEGORIES,
+    authority,
+    joint_lists,
+)
 from credit_warehouse_dev.generator.subjects import Subject
 
 NO_EXPIRY = date(2099, 12, 31)
@@ -489,3 +495,47 @@ class MarketSubjectBuilder(FeedBuilder):
             registration_authority=authority("scjg", subject.division_code).name,
         )
         return Built(row, "scjg")
+
+
+class JointMeasureFeedbackBuilder(FeedBuilder):
+    """奖惩案例反馈: the joint rewards and sanctions implementing units applied, one case per row, each naming an item
+    of the four lists (measures only) and the listing or honour document it rests on; collected by the credit office
+    and delivered with the month."""
+
+    feed_name = "dept_joint_measure_feedback"
+    dirt_kinds = ("full_width_code", "lower_case_code", "bad_uscc_checksum", "bad_resident_id_checksum", "duplicate",
+                  "future_date", "missing_required")
+    person_id_column = "person_id_no"
+    date_column = "applied_on"
+
+    def units(self) -> list[Unit]:
+        return [Unit("fgw", "file", f"joint_measure_feedback_{self.night.logical_date:%Y%m%d}.csv", "csv", "utf-8",
+                     "label", "iso")]
+
+    def build(self, index: int, rng: random.Random) -> Built:
+        item = rng.choice(_FEEDBACK_MEASURES)
+        sanction = item.list_kind == "sanction_measure"
+        pool = self.night.pool
+        # court-listed debtors are persons as often as not; honours and other lists mostly go to organisations
+        person = sanction and item.list_type_code in (1, 9, None) and rng.random() < 0.4
+        subject = pool.draw_person(rng) if person else pool.draw_organisation(rng)
+        unit = item.implementing_units.split("；")[0]
+        day = self.night.logical_date
+        row = self.empty_row()
+        row.update(
+            case_id=f"JC{day:%Y%m}{serial(day, index)}",
+            implementing_unit=f"济南市{unit}" if not unit.startswith(("民航", "铁路")) else unit,
+            measure_direction=rng.choice(("惩戒", "失信惩戒")) if sanction else rng.choice(("激励", "守信激励")),
+            item_code=item.code,
+            subject_name=subject.name,
+            uscc=subject.uscc or "",
+            person_id_no=subject.person.id_no if subject.is_person else "",
+            trigger_doc_no=doc_no("济发改信用", "失信" if sanction else "守信", day, index),
+            applied_on=format_date(working_days_back(day, rng.randrange(1, 20)), "iso"),
+            measure_content=f"依据{item.legal_basis}，{item.measure}",
+        )
+        return Built(row, "fgw")
+
+
+_FEEDBACK_MEASURES = tuple(item for item in joint_lists()
+                           if item.list_kind in ("sanction_measure", "incentive_measure"))

@@ -8,6 +8,7 @@ from credit_warehouse_dev.generator.courts import ConsumptionRestrictionBuilder,
 from credit_warehouse_dev.generator.departments import (
     BlacklistBuilder,
     CommitmentBuilder,
+    JointMeasureFeedbackBuilder,
     LicenseBuilder,
     MarketSubjectBuilder,
     PenaltyBuilder,
@@ -19,6 +20,7 @@ BUILDERS: dict[str, type[FeedBuilder]] = {
     builder.feed_name: builder
     for builder in (
         LicenseBuilder, PenaltyBuilder, RedlistBuilder, BlacklistBuilder, CommitmentBuilder, MarketSubjectBuilder,
+        JointMeasureFeedbackBuilder,
         WaterBuilder, PowerBuilder, GasBuilder, LogisticsBuilder,
         DishonestDebtorBuilder, ConsumptionRestrictionBuilder, CorrectionBuilder,
     )

@@ -219,6 +219,96 @@ SANCTION_MEASURES: tuple[tuple[str, str, str, int | None, str], ...] = (
     ("SM024", "限制高消费", "consumption_restriction", 9, _SPC_2015_17),
 )
 
+
+@dataclass(frozen=True)
+class JointListItem:
+    """One item of the four lists of joint rewards and sanctions (联合奖惩"四张清单"); the plans name its
+    contents: 行政单位, 实施事由, 法律依据, 联合奖惩实施单位, 措施内容, 证据材料."""
+
+    code: str
+    list_kind: str  # honour_scope | dishonesty_scope | incentive_measure | sanction_measure
+    administrative_unit: str  # 行政单位: the department that owns the item
+    trigger: str  # 实施事由
+    legal_basis: str  # 法律依据
+    implementing_units: str  # 联合奖惩实施单位, '；'-separated
+    measure: str  # 措施内容
+    evidence: str  # 证据材料
+    measure_kind: str | None = None  # measures only
+    list_type_code: int | None = None  # dishonesty scope and sanctions: the black list (None: every list)
+    honour_pattern: str | None = None  # honour scope and incentives: the honours concerned (regex; None: every)
+
+
+JOINT_LIST_NAMES = {
+    "honour_scope": "诚信典型范围清单",
+    "dishonesty_scope": "严重失信行为及主体范围清单",
+    "incentive_measure": "守信激励政策措施清单",
+    "sanction_measure": "失信惩戒政策措施清单",
+}
+
+# who applies a measure of each kind (联合奖惩实施单位); supervision measures are applied by the list's owner
+_IMPLEMENTING_UNITS = {
+    "consumption_restriction": "民航管理部门；铁路运输企业；文化和旅游部门",
+    "office_holding": "市场监督管理部门；国有资产监督管理部门",
+    "exit_restriction": "公安机关出入境管理部门；海关",
+    "public_procurement": "财政部门；公共资源交易中心；住房和城乡建设部门",
+    "subsidy": "财政部门；发展和改革部门",
+    "market_access": "证券监督管理部门；能源部门；发展和改革部门",
+    "financing": "人民银行；银行保险监督管理部门",
+    "honours": "文明办；各评优表彰组织部门",
+}
+
+_LIST_BY_CODE = {t.code: t for t in LIST_TYPES}
+_LISTING_EVIDENCE = "列入决定书及送达凭证（文号见名单记录）"
+
+_HONOUR_SCOPES = (  # (code, owner, honours (regex), legal basis)
+    ("HS01", "市场监督管理部门", "守合同重信用", "《国家工商行政管理总局关于“守合同重信用”企业公示工作的若干意见》"),
+    ("HS02", "税务部门", "纳税信用A级", "《纳税信用管理办法（试行）》（国家税务总局公告2014年第40号）"),
+    ("HS03", "人力资源和社会保障部门", "劳动保障诚信", "《企业劳动保障守法诚信等级评价办法》（人社部规〔2016〕1号）"),
+    ("HS04", "发展和改革部门", "诚信示范|诚信经营示范|道德模范|诚信之星", _GF_2016_33),
+    ("HS05", "海关", "海关高级认证", "《中华人民共和国海关注册登记和备案企业信用管理办法》（海关总署令第251号）"),
+    ("HS06", "应急管理部门", "安全生产标准化一级", "《企业安全生产标准化建设定级办法》（应急〔2021〕83号）"),
+)
+
+_INCENTIVES = (  # (code, measure, kind, units, honours (regex) or None for every honour, legal basis)
+    ("IM01", "行政审批“绿色通道”，容缺受理、优先办理", "administrative_approval", "行政审批服务部门", None,
+     _GF_2016_33),
+    ("IM02", "优先安排财政性资金项目和政府投资项目", "subsidy", "财政部门；发展和改革部门", None, _GF_2016_33),
+    ("IM03", "降低日常监督检查频次（“双随机”抽查比例下调）", "supervision", "市场监督管理部门；相关行业主管部门",
+     None, _GF_2016_33),
+    ("IM04", "公共资源交易中给予信用加分", "public_procurement", "公共资源交易中心；财政部门", None, _GF_2016_33),
+    ("IM05", "增值税专用发票按需领用，出口退税优先办理", "taxation", "税务部门", "纳税信用A级",
+     "《关于对纳税信用A级纳税人实施联合激励措施的合作备忘录》（发改财金〔2016〕1467号）"),
+    ("IM06", "融资授信给予优惠利率和额度", "financing", "人民银行；银行保险监督管理部门", None, _GF_2016_33),
+    ("IM07", "海关通关便利，降低查验率", "customs", "海关", "海关高级认证",
+     "《关于对海关高级认证企业实施联合激励的合作备忘录》（发改财金〔2016〕2190号）"),
+)
+
+
+def joint_lists() -> list[JointListItem]:
+    """The four lists: a scope item per black-list type and per kind of honour, and the measures that follow."""
+    items = [JointListItem(
+        f"DS{t.code:02d}", "dishonesty_scope", t.owner_department, f"被依法认定并列入{t.name}",
+        next((basis for _, _, _, code, basis in SANCTION_MEASURES if code == t.code), _GF_2016_33),
+        "社会信用体系建设联席会议各成员单位", f"认定为严重失信主体，列入{t.name}并推送联合惩戒实施单位",
+        _LISTING_EVIDENCE, list_type_code=t.code) for t in LIST_TYPES]
+    items += [JointListItem(
+        code, "honour_scope", owner, f"被授予{pattern.split('|')[0]}等诚信典型荣誉", basis,
+        "社会信用体系建设联席会议各成员单位", "认定为诚信典型，列入红名单并推送联合激励实施单位",
+        "荣誉授予文件（文号见红名单记录）", honour_pattern=pattern) for code, owner, pattern, basis in _HONOUR_SCOPES]
+    items += [JointListItem(
+        code, "incentive_measure", "发展和改革部门", f"被列入{pattern or '诚信典型'}红名单", basis, units, measure,
+        "红名单记录及荣誉授予文件", measure_kind=kind, honour_pattern=pattern)
+        for code, measure, kind, units, pattern, basis in _INCENTIVES]
+    for code, name, kind, list_type, basis in SANCTION_MEASURES:
+        listed = _LIST_BY_CODE.get(list_type)
+        units = listed.owner_department if kind == "supervision" and listed else _IMPLEMENTING_UNITS[kind]
+        items.append(JointListItem(
+            code, "sanction_measure", listed.owner_department if listed else "发展和改革部门",
+            f"被列入{listed.name if listed else '严重失信主体名单'}", basis, units, name, _LISTING_EVIDENCE,
+            measure_kind=kind, list_type_code=list_type))
+    return items
+
+
 AUTHORITIES = {
     "1": "机构编制", "2": "外交", "3": "司法行政", "4": "文化", "5": "民政", "6": "旅游", "7": "宗教", "8": "工会",
     "9": "工商", "A": "中央军委改革和编制办公室", "N": "农业", "Y": "其他",
@@ -430,10 +520,13 @@ def write_seeds(folder: Path) -> dict[str, int]:
                                    LICENSE_CATEGORIES),
         "penalty_category": _write(folder / "penalty_category.csv", ["category_code", "category_name", "aliases"],
                                    PENALTY_CATEGORIES),
-        "sanction_measure": _write(
-            folder / "sanction_measure.csv",
-            ["measure_code", "measure_name", "measure_kind", "list_type_code", "legal_basis"],
-            SANCTION_MEASURES,
+        "joint_reward_sanction_list": _write(
+            folder / "joint_reward_sanction_list.csv",
+            ["item_code", "list_kind", "list_name", "administrative_unit", "trigger", "legal_basis",
+             "implementing_units", "measure", "evidence", "measure_kind", "list_type_code", "honour_pattern"],
+            ((i.code, i.list_kind, JOINT_LIST_NAMES[i.list_kind], i.administrative_unit, i.trigger, i.legal_basis,
+              i.implementing_units, i.measure, i.evidence, i.measure_kind, i.list_type_code, i.honour_pattern)
+             for i in joint_lists()),
         ),
         "uscc_subject_type": _write(
             folder / "uscc_subject_type.csv",

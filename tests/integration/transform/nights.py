@@ -1,6 +1,6 @@
 """The two nights of the marts tests, delivered as the loader and the gate would leave them: night one
 (licences, penalties, listings, a court record, honours, utility arrears, one held batch) and night two
-(objection and repair decisions)."""
+(objection and repair decisions, and the joint measures units reported back having applied)."""
 
 from __future__ import annotations
 
@@ -279,6 +279,36 @@ def night_two(conn) -> None:
                 "action": "异议更正",
                 "applied_on": "2024-01-10",
                 "handling_unit": "济南市市场监督管理局",
+            },
+        ],
+    )
+    deliver(
+        conn,
+        "dept_joint_measure_feedback",
+        NIGHT_TWO,
+        "accepted",
+        [
+            {  # a sanction of the four lists, citing ACME's type-14 listing
+                "case_id": "JC-2024-02-001",
+                "implementing_unit": "济南市财政局",
+                "measure_direction": "惩戒",
+                "item_code": "SM019",
+                "subject_name": "济南阿克米食品有限公司",
+                "uscc": ACME,
+                "trigger_doc_no": "济人社黑〔2024〕1号",
+                "applied_on": "2024-02-19",
+                "measure_content": "限制参加政府采购项目投标",
+            },
+            {  # an incentive citing a document the warehouse does not hold
+                "case_id": "JC-2024-02-002",
+                "implementing_unit": "济南市行政审批服务局",
+                "measure_direction": "守信激励",
+                "item_code": "IM01",
+                "subject_name": "济南荣誉科技有限公司",
+                "uscc": HONOUR,
+                "trigger_doc_no": "济市监荣〔2023〕77号",
+                "applied_on": "2024-02-20",
+                "measure_content": "容缺受理食品经营许可变更申请",
             },
         ],
     )

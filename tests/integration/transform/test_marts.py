@@ -373,3 +373,34 @@ def test_the_subject_credit_report_prints_public_sections_and_authorised_ones_on
     assert (who, subject) == ("analyst", ACME)
     for report in (public, audited):
         assert PERSON_ID not in report.html_path.read_text(encoding="utf-8")
+
+
+def test_the_measures_of_the_four_lists_follow_listings_and_honours_with_their_units(first_night):
+    due = query(first_night, "select subject_key, measure_direction, trigger_doc_no, scope_item_code, item_code, "
+                "implementing_units from marts.fct_joint_measure_applicable order by subject_key, item_code")
+    zenith = {}
+    for d in due:
+        if d["subject_key"] == ZENITH:
+            zenith.setdefault((d["trigger_doc_no"], d["scope_item_code"]), []).append(d["item_code"])
+    # each listing (two department lists, the court's dishonest-debtor list) brings its own type's sanctions and the
+    # four that follow every listing, under its scope item; ZENITH is black-listed, so its honour is suspended and
+    # brings no incentive
+    general = ["SM020", "SM021", "SM022", "SM023"]
+    assert zenith == {("济税黑〔2024〕3号", "DS02"): ["SM005", "SM006", "SM007", *general],
+                      ("济人社黑〔2024〕2号", "DS14"): ["SM019", *general],
+                      ("(2023)鲁0102执1194号", "DS01"): ["SM001", "SM002", "SM003", "SM004", *general]}
+    assert all(d["implementing_units"] for d in due)
+    honour = [d for d in due if d["subject_key"] == HONOUR]
+    assert {(d["measure_direction"], d["scope_item_code"]) for d in honour} == {("incentive", "HS01")}
+    assert "IM05" not in {d["item_code"] for d in honour}  # the tax A-grade incentive is not a contract honour's
+
+
+def test_measures_reported_back_are_counted_each_month(second_night):
+    cases = query(second_night, "select case_id, subject_key, measure_direction, direction_matches_item, "
+                  "trigger_known from marts.fct_joint_measure_feedback order by case_id")
+    assert [(c["case_id"], c["subject_key"], c["measure_direction"], c["direction_matches_item"], c["trigger_known"])
+            for c in cases] == [("JC202402001", ACME, "sanction", True, True),
+                                ("JC202402002", HONOUR, "incentive", True, False)]
+    city, *_ = analysis(second_night, "monitoring_this_month")
+    assert (city["feedback_cases"], city["feedback_sanction_cases"], city["feedback_incentive_cases"]) == (2, 1, 1)
+    assert city["joint_measure_fed_back"] is True

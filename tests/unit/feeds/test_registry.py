@@ -11,12 +11,7 @@ from credit_warehouse.feeds.errors import FeedInputError
 from credit_warehouse.feeds.headers import map_header
 from credit_warehouse.feeds.registry import REGISTRY_PATH, get_feed, load_registry, parse_registry
 from credit_warehouse.settings import ConfigurationError
-
-FEEDS = (
-    "dept_license", "dept_penalty", "dept_redlist", "dept_blacklist", "dept_commitment", "dept_market_subject",
-    "utility_water", "utility_power", "utility_gas", "logistics", "court_dishonest_debtor",
-    "court_consumption_restriction", "credit_correction",
-)
+from credit_warehouse_dev.generator.feeds import FEEDS
 
 
 def test_registry_has_every_generated_feed_in_order():

@@ -54,13 +54,14 @@ as $$
         select
             l.list_type_code, l.list_type_name, l.owner_department, l.listing_doc_no, l.listing_reason,
             l.listing_authority, l.listed_on, l.publicity_until,
+            -- the sanctions of the four lists that follow the listing, and who must apply them
             coalesce((
                 select jsonb_agg(jsonb_build_object(
-                    'measure_code', m.measure_code, 'measure_name', m.measure_name,
-                    'measure_kind', m.measure_kind, 'legal_basis', m.legal_basis
-                ) order by m.measure_code)
-                from ref.sanction_measure as m
-                where m.list_type_code = l.list_type_code
+                    'item_code', m.item_code, 'measure', m.measure, 'measure_kind', m.measure_kind,
+                    'implementing_units', m.implementing_units, 'legal_basis', m.legal_basis
+                ) order by m.item_code)
+                from marts.fct_joint_measure_applicable as m
+                where m.trigger_record_id = l.record_id
             ), '[]'::jsonb) as measures
         from marts.fct_blacklist_listing as l
         inner join subject on l.subject_key = subject.subject_key

@@ -41,9 +41,24 @@ def test_list_types_and_categories():
     assert all(r["owner_department"] and r["domain"] for r in list_types)
     assert [r["category_code"] for r in _rows("license_category")] == [f"{n:02d}" for n in range(1, 7)]
     assert [r["category_code"] for r in _rows("penalty_category")] == [f"{n:02d}" for n in range(1, 15)]
-    measures = _rows("sanction_measure")
-    assert len(measures) >= 20
-    assert {r["list_type_code"] for r in measures} - {"", *map(str, range(1, 15))} == set()
+
+
+def test_the_four_lists_cover_every_list_type_and_honour_with_the_fields_the_plans_name():
+    items = _rows("joint_reward_sanction_list")
+    kinds = {r["list_kind"] for r in items}
+    assert kinds == {"honour_scope", "dishonesty_scope", "incentive_measure", "sanction_measure"}
+    for item in items:  # 行政单位, 实施事由, 法律依据, 联合奖惩实施单位, 措施内容, 证据材料
+        assert all(item[f] for f in ("administrative_unit", "trigger", "legal_basis", "implementing_units",
+                                     "measure", "evidence")), item["item_code"]
+    scopes = {r["list_type_code"] for r in items if r["list_kind"] == "dishonesty_scope"}
+    assert scopes == {str(n) for n in range(1, 15)}  # one scope item per national list type
+    sanctions = [r for r in items if r["list_kind"] == "sanction_measure"]
+    assert len(sanctions) >= 20 and {r["list_type_code"] for r in sanctions} <= {"", *scopes}
+    honours = [r["honour_pattern"] for r in items if r["list_kind"] == "honour_scope"]
+    import re
+
+    from credit_warehouse_dev.generator.departments import _HONOURS, _PERSON_HONOURS
+    assert all(any(re.search(p, name) for p in honours) for name, *_ in (*_HONOURS, *_PERSON_HONOURS))
 
 
 def test_uscc_subject_types_cover_the_standard():
