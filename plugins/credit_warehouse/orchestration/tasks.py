@@ -161,7 +161,7 @@ def build_warehouse(day: date, trigger: str, missing: list[str]) -> dict:
     from credit_warehouse.transform.freshness import source_freshness
     from credit_warehouse.transform.leaks import contain_leaks
 
-    persons = link_persons()
+    persons = link_persons(day)
     build = run_dbt(["build", "--fail-fast", "--vars", json.dumps({"as_of_date": day.isoformat()})], night=day)
     leaks = contain_leaks(day, target_dir())
     freshness = source_freshness(day)

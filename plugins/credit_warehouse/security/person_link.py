@@ -10,6 +10,8 @@ candidate links the record to that person; several leave it separate as ambiguou
 
 from __future__ import annotations
 
+from datetime import date
+
 import psycopg
 from psycopg import sql
 
@@ -20,8 +22,9 @@ from credit_warehouse.settings import database_url
 OUTCOMES = ("linked", "ambiguous", "unmatched")
 
 
-def _masked_cells() -> sql.Composable:
-    """Every (masked ID, holder name) written in a personal-ID column of any feed, normalised."""
+def _masked_cells(day: date | None) -> sql.Composable:
+    """Every (masked ID, holder name) written in a personal-ID column of any feed, normalised; with ``day``,
+    only in batches of nights up to it."""
     parts = []
     for feed in load_registry().feeds.values():
         for name in feed.personal_id_columns:
@@ -29,10 +32,20 @@ def _masked_cells() -> sql.Composable:
             if not holder:
                 continue
             parts.append(sql.SQL(
-                "select util.normalize_code({id}) as id_masked, util.person_name({holder}) as person_name "
-                "from {table} where util.resident_id_is_masked(util.normalize_code({id}))").format(
-                id=sql.Identifier(name), holder=sql.Identifier(holder), table=sql.Identifier("raw", feed.raw_table)))
+                "select util.normalize_code(r.{id}) as id_masked, util.person_name(r.{holder}) as person_name "
+                "from {table} as r where util.resident_id_is_masked(util.normalize_code(r.{id})) and {night}").format(
+                id=sql.Identifier(name), holder=sql.Identifier(holder), table=sql.Identifier("raw", feed.raw_table),
+                night=_up_to(day, sql.SQL("r._batch_id"))))
     return sql.SQL(" union ").join(parts)
+
+
+def _up_to(day: date | None, batch_id: sql.Composable) -> sql.Composable:
+    """The batch was loaded for a night up to ``day`` (always true without a day, or without a batch)."""
+    if day is None:
+        return sql.SQL("true")
+    return sql.SQL("({batch} is null or exists (select 1 from ops.load_batch as night "
+                   "where night.batch_id = {batch} and night.logical_date <= {day}))").format(
+        batch=batch_id, day=sql.Literal(day))
 
 
 def _shows_more(masked: str) -> bool:
@@ -44,12 +57,13 @@ def _agrees(masked: str, number: str) -> bool:
     return len(masked) == len(number) and all(m in ("*", n) for m, n in zip(masked, number, strict=True))
 
 
-def link_persons(conn: psycopg.Connection | None = None) -> dict[str, int]:
-    """Rebuild ops.person_link from every masked ID in raw; returns how many (masked ID, name) pairs ended in
-    each outcome."""
+def link_persons(day: date | None = None, conn: psycopg.Connection | None = None) -> dict[str, int]:
+    """Rebuild ops.person_link from every masked ID in raw, as of the night ``day`` when given (the masked IDs
+    and the names vaulted in batches up to it: building an earlier night again links as that night did);
+    returns how many (masked ID, name) pairs ended in each outcome."""
     if conn is None:
         with psycopg.connect(database_url(role="loader")) as own:
-            return link_persons(own)
+            return link_persons(day, own)
     with conn.transaction():
         rows = conn.execute(sql.SQL(
             "with cells as ({cells}) "
@@ -58,8 +72,9 @@ def link_persons(conn: psycopg.Connection | None = None) -> dict[str, int]:
             "array_remove(array_agg(vault.id_ciphertext order by vault.person_key), null) "
             "from cells left join (vault.resident_id as vault join vault.person_name as named "
             "using (person_key)) on vault.id_masked = left(cells.id_masked, 6) || '********' || "
-            "right(cells.id_masked, 4) and named.person_name = cells.person_name "
-            "where cells.person_name is not null group by 1, 2").format(cells=_masked_cells())).fetchall()
+            "right(cells.id_masked, 4) and named.person_name = cells.person_name and {named_by_then} "
+            "where cells.person_name is not null group by 1, 2").format(
+            cells=_masked_cells(day), named_by_then=_up_to(day, sql.SQL("named.first_batch_id")))).fetchall()
         links = []
         for masked, name, keys, ciphertexts in rows:
             if keys and _shows_more(masked):

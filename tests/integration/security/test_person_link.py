@@ -52,7 +52,7 @@ def linked(warehouse_server):
                 _debtor("（2025）鲁0102执4号", "张华", mask_resident_id(TWINS[0])),  # two persons fit
                 _debtor("（2025）鲁0102执5号", "张华", TWINS[1][:10] + "****" + TWINS[1][-4:]),  # the year decides
             ])
-            counts = link_persons(psycopg.connect(settings.database_url(database, role="loader")))
+            counts = link_persons(NIGHT, psycopg.connect(settings.database_url(database, role="loader")))
         run_dbt(["run", "--select", "+int_credit_record__current", "--vars",
                  f"{{as_of_date: '{NIGHT.isoformat()}'}}"])
         with psycopg.connect(settings.database_url(database), autocommit=True) as conn:
@@ -92,3 +92,16 @@ def test_the_link_table_holds_no_full_number_and_only_the_loader_writes_it(linke
         assert transformer.execute("select count(*) from ops.person_link").fetchone()[0] == 4
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             transformer.execute("select person_name from vault.person_name limit 1")
+
+
+def test_linking_as_of_an_earlier_night_uses_only_what_was_known_by_then(linked):
+    conn, counts = linked
+    # the licences (the vaulted names) arrive a night after the court records: that night nobody is linked
+    later = NIGHT + timedelta(days=1)
+    conn.execute("update ops.load_batch set logical_date = %s where feed = 'dept_license'", (later,))
+    try:
+        assert link_persons(NIGHT, conn) == {"linked": 0, "ambiguous": 0, "unmatched": 4}
+        assert link_persons(later, conn) == counts
+    finally:
+        conn.execute("update ops.load_batch set logical_date = %s where feed = 'dept_license'", (NIGHT,))
+        link_persons(NIGHT, conn)
