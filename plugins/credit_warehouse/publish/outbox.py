@@ -129,6 +129,8 @@ def stage_outbox_detailed(delivery_date: date) -> StageResult:
                 alert_contract_incomplete(str(exc))
                 raise
             released, newly_held = _apply_verdicts(conn, max_id, failures)
+            # the claimers plan on these statistics: a night's rows just arrived (see 060_publish.sql)
+            conn.execute("analyze ops.publish_outbox")
         finally:
             conn.execute("select pg_advisory_unlock(hashtext(%s))", (STAGE_LOCK,))
     alert_held_records("publish contract", newly_held)

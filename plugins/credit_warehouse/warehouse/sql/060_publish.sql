@@ -107,6 +107,17 @@ ops.publish_receipt,
 ops.publish_contract_failure,
 ops.publish_reconciliation
 to publisher;
+-- staging adds a night's rows at once and the claimers start right after: the publisher analyzes the outbox
+-- first (MAINTAIN, PostgreSQL 17+; an older server skips the analyze with a warning), or the claim, planned
+-- on statistics of an outbox still nearly empty, checks every row against every other (minutes per claim at
+-- 60k staged rows instead of milliseconds)
+do $$
+begin
+    if current_setting('server_version_num')::int >= 170000 then
+        execute 'grant maintain on ops.publish_outbox to publisher';
+    end if;
+end
+$$;
 -- the dbt delta model (publish.publish_national_delta) leaves out what the outbox already holds
 grant select on ops.publish_outbox to transformer;
 grant select on all tables in schema publish to publisher;
