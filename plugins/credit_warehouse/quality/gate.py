@@ -242,6 +242,8 @@ def _gate(conn: psycopg.Connection, feed: Feed, suite: Suite, batch_id: int, sta
         checks_module.remember_usccs(conn, feed, batch_id)
         if across:
             checks_module.remember_records(conn, feed, batch_id)
+            # the next batch's duplicate check joins it: plan on statistics that know this batch's records
+            conn.execute("analyze ops.accepted_record")
     seconds = round(time.monotonic() - started, 3)
     conn.execute(
         "insert into ops.gate_result (batch_id, feed, logical_date, suite_name, suite_version, status, "
