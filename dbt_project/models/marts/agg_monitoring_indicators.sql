@@ -43,41 +43,15 @@ population as (
 ),
 
 measured as (
-    select
-        month_start,
-        division_code,
-        measure,
-        amount
-    from {{ ref('int_monitoring__double_publicity_measures') }}
-    union all
-    select
-        month_start,
-        division_code,
-        measure,
-        amount
-    from {{ ref('int_monitoring__register_measures') }}
-    union all
-    select
-        month_start,
-        division_code,
-        measure,
-        amount
-    from {{ ref('int_monitoring__record_measures') }}
-    union all
-    select
-        month_start,
-        division_code,
-        measure,
-        amount
-    from {{ ref('int_monitoring__objection_measures') }}
-    union all
-    select
-        month_start,
-        division_code,
-        measure,
-        amount
-    from {{ ref('int_monitoring__feedback_measures') }}
-    union all
+    {%- for measures in ['double_publicity', 'register', 'record', 'objection', 'feedback'] %}
+        select
+            month_start,
+            division_code,
+            measure,
+            amount
+        from {{ ref('int_monitoring__' ~ measures ~ '_measures') }}
+        union all
+    {%- endfor %}
     select
         month_start,
         division_code,

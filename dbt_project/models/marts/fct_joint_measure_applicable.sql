@@ -30,6 +30,7 @@ honours as (
         subject_key,
         subject_name,
         subject_category,
+        null::integer as list_type_code,
         details ->> 'honour_name' as trigger_name,
         doc_no as trigger_doc_no,
         valid_from as applies_from,
@@ -65,7 +66,6 @@ sanctions as (
 incentives as (
     select
         honours.*,
-        null::integer as list_type_code,
         'incentive' as measure_direction,
         (
             select min(scope.item_code)
@@ -80,38 +80,11 @@ incentives as (
             and (measure.honour_pattern is null or honours.trigger_name ~ measure.honour_pattern)
 ),
 
+-- listings and honours have the same columns, so sanctions and incentives do too
 applicable as (
-    select
-        record_id,
-        subject_key,
-        subject_name,
-        subject_category,
-        list_type_code,
-        trigger_name,
-        trigger_doc_no,
-        applies_from,
-        applies_until,
-        disclosure_class,
-        measure_direction,
-        scope_item_code,
-        item_code
-    from sanctions
+    select * from sanctions
     union all
-    select
-        record_id,
-        subject_key,
-        subject_name,
-        subject_category,
-        list_type_code,
-        trigger_name,
-        trigger_doc_no,
-        applies_from,
-        applies_until,
-        disclosure_class,
-        measure_direction,
-        scope_item_code,
-        item_code
-    from incentives
+    select * from incentives
 )
 
 select
