@@ -64,10 +64,18 @@ def _load_and_gate(day: date) -> dict:
             "batches": len(loaded)}
 
 
+def _slowest_nodes(count: int = 8) -> list[list]:
+    """The dbt nodes (models, tests) that took longest in the last command, with their seconds."""
+    from credit_warehouse.transform.dbt import target_dir
+
+    results = json.loads((target_dir() / "run_results.json").read_text())["results"]
+    timed = sorted(((r["unique_id"].split(".", 2)[-1], r["execution_time"]) for r in results),
+                   key=lambda node: -node[1])
+    return [[node, round(seconds, 1)] for node, seconds in timed[:count]]
+
+
 def _stage(name: str) -> dict:
     """One stage, run in this (child) process; returns its figures."""
-
-
     if name == "loader":
         from credit_warehouse.load.pipeline import extract_and_load
 
@@ -91,7 +99,7 @@ def _stage(name: str) -> dict:
         figures = {} if name == "dbt_full" else _load_and_gate(day)
         started = time.perf_counter()
         run_dbt(["build", *extra, "--vars", json.dumps({"as_of_date": day.isoformat()})])
-        return {**figures, "seconds": time.perf_counter() - started}
+        return {**figures, "seconds": time.perf_counter() - started, "slowest": _slowest_nodes()}
     if name == "publish":
         from credit_warehouse.connections import connection_uri
         from credit_warehouse.publish.outbox import stage_outbox
@@ -147,6 +155,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=None, help="rows per feed")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument("--keep", action="store_true", help="keep the state folder (server stopped) to inspect")
     parser.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stage:
@@ -183,7 +192,10 @@ def main() -> int:
     finally:
         subprocess.run([sys.executable, "-m", "credit_warehouse.cli", "db", "stop"], env=env,
                        capture_output=True, check=False)
-        shutil.rmtree(state, ignore_errors=True)
+        if args.keep:
+            print(f"state kept in {state}")
+        else:
+            shutil.rmtree(state, ignore_errors=True)
 
     copy, loader, load = figures["copy"], figures["loader"], figures["load"]
     summary = {
@@ -213,6 +225,9 @@ def main() -> int:
     ]
     for name, seconds, rate, rss in rows:
         print(f"{name:<28} {seconds:>9.1f} {rate:>16} {rss:>12.0f}")
+    for stage in ("dbt_full", "dbt_incr"):
+        print(f"slowest nodes, {stage}: " + ", ".join(f"{node} {seconds:.1f} s"
+                                                      for node, seconds in figures[stage]["slowest"]))
     ratio = summary["load_rows_per_s"] / summary["bare_copy_rows_per_s"] if summary["bare_copy_rows_per_s"] else 0
     print(f"loader / bare COPY: {ratio:.0%}; gate / load: "
           f"{summary['gate_seconds'] / max(summary['load_seconds'], 0.001):.1f}x; incremental / full dbt: "

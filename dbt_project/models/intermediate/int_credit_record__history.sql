@@ -115,10 +115,18 @@ with reports as (
         where
             {{ kind.get('where', 'true') }}  -- noqa: LT02
             {%- if is_incremental() %}
-                and not exists (
-                    select 1 from {{ this }} as seen
-                    where seen.batch_id = staged.batch_id
-                )
+                -- a list of batch ids, not a join: PostgreSQL pushes it down to the raw table's batch index,
+                -- so a night reads its new batches' rows, not every staged row
+                and staged.batch_id = any(array(
+                    select batch.batch_id
+                    from {{ source('ops', 'load_batch') }} as batch
+                    where
+                        batch.status = 'accepted'
+                        and not exists (
+                            select 1 from {{ this }} as seen
+                            where seen.batch_id = batch.batch_id
+                        )
+                ))
             {%- endif %}
         {%- if not loop.last %}
             union all

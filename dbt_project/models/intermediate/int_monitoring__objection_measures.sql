@@ -1,5 +1,5 @@
--- 有效异议 handling per month and division (long: measure, amount): objections upheld (异议更正 or 异议撤销
--- with outcome 同意: the information was wrong, or should not have been published) closed in the month,
+-- 有效异议 handling per month and division (long: measure, amount): objections, each once as last reported,
+-- upheld (异议更正 or 异议撤销 with outcome 同意: the information was wrong, or should not have been published) closed in the month,
 -- and the official working days from application to closing summed over them (城市负责协同处理异议的平均时间 = the sum / their number). Placed in the
 -- subject's division.
 with calendar as (
@@ -11,7 +11,7 @@ valid as (
         date_trunc('month', correction.closed_on)::date as month_start,
         coalesce(register.division_code, subject.division_code) as division_code,
         closed.working_day_number - applied.working_day_number as working_days
-    from {{ ref('stg_platform__credit_correction') }} as correction
+    from {{ ref('int_credit_correction__latest') }} as correction
     inner join calendar as applied on correction.applied_on = applied.calendar_date
     inner join calendar as closed on correction.closed_on = closed.calendar_date
     left join {{ ref('dim_credit_subject') }} as subject

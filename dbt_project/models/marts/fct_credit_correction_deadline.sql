@@ -16,10 +16,9 @@ working_days as (
 ),
 
 corrections as (
-    select distinct on (correction_id) *
-    from {{ ref('stg_platform__credit_correction') }}
-    where correction_id is not null and applied_on is not null
-    order by correction_id asc, reported_on desc, batch_id desc, row_number desc
+    select *
+    from {{ ref('int_credit_correction__latest') }}
+    where applied_on is not null
 ),
 
 rereports as (

@@ -1,3 +1,4 @@
+{{ config(materialized='table', post_hook=["analyze {{ this }}"]) }}
 -- Every record that must be on the national platform (全国信用信息共享平台) now, or withdrawn from
 -- it: public licensing, penalty and black-list records. Active records are upserts; a record that
 -- left public view after it was sent (an upsert for it is in ops.publish_outbox) becomes a withdrawal:
@@ -5,6 +6,8 @@
 -- re-report, or past its publicity period (公示期届满); one that left before it
 -- was ever sent is simply not sent. The payload keys are the fields of the publish
 -- contract suite (expectations/gx_suites/publish_contract.json) and the reference national interface.
+-- A table, built once a night: its tests and the outbox staging (through publish_national_delta) read it
+-- instead of computing every payload again each.
 with records as (
     select
         *,

@@ -4,6 +4,9 @@
     masks logs and alerts). Warns with one row per offending column and its row count, never the number: one
     leaked row must not stop the night for every feed, so the build goes on and
     credit_warehouse.transform.leaks masks the rows in place and alerts the monitors.
+    One scan of the model for all its columns (a view is computed once, not once per column): a row's columns
+    are joined and tested at once with util.may_hold_resident_id, and the exact detector runs only on the
+    columns of the rows it lets through.
 #}
 {% test no_full_resident_id(model) %}
     {{ config(severity='warn') }}
@@ -17,17 +20,25 @@
         {%- endfor -%}
     {%- endif -%}
     {%- if scanned %}
-        {%- for column in scanned %}
-            select
-                '{{ column }}' as column_name,
-                count(*) as rows_with_full_id
-            from {{ model }}
-            where exists (select 1 from util.resident_ids_in({{ adapter.quote(column) }}::text))
-            having count(*) > 0
-            {%- if not loop.last %}
-                union all
-            {%- endif %}
-        {%- endfor %}
+        select
+            scanned.column_name,
+            count(*) as rows_with_full_id
+        from {{ model }} as model_row
+        cross join lateral (
+            values
+            {%- for column in scanned %}
+                ('{{ column }}', model_row.{{ adapter.quote(column) }}::text){{ ',' if not loop.last }}
+            {%- endfor %}
+        ) as scanned (column_name, value)
+        where
+            util.may_hold_resident_id(concat_ws(
+                '|'
+                {%- for column in scanned %},
+                model_row.{{ adapter.quote(column) }}::text
+                {%- endfor %}
+            ))
+            and exists (select 1 from util.resident_ids_in(scanned.value))
+        group by scanned.column_name
     {%- else %}
         select null as column_name where false
     {%- endif %}

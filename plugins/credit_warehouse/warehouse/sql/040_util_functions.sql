@@ -93,6 +93,22 @@ language sql immutable parallel safe as $$
     select util.resident_id_is_valid(id_no) and to_date(substr(id_no, 7, 8), 'YYYYMMDD') <= as_of
 $$;
 
+-- Full-width digits, Ｘ, hyphen and space folded to their ASCII forms. Most text has none, and translate()
+-- is costly on long multibyte text (a JSON record), so it runs only where one is present.
+create or replace function util.fold_full_width_digits(value text) returns text
+language sql immutable parallel safe as $$
+    select case when value ~ '[０-９Ｘｘ－　]' then translate(value, '０１２３４５６７８９Ｘｘ－　', '0123456789Xx- ')
+                else value end
+$$;
+
+-- Could the text hold a resident-ID number: 18 digits (the last may be X), full-width or not, one space or
+-- hyphen allowed between them. A necessary condition of util.resident_ids_in, one plain regular expression
+-- (no lookaround, no folding) that most text fails at once; the exact detector runs only where it holds.
+create or replace function util.may_hold_resident_id(value text) returns boolean
+language sql immutable parallel safe as $$
+    select value ~ '[1-9１-９](?:[ \-－　]?[0-9０-９]){16}[ \-－　]?[0-9０-９XxＸｘ]'
+$$;
+
 -- Resident-ID numbers as people write them in free text; the twin of identifiers.resident_ids_in, tested on
 -- the same vectors: full-width digits folded, one space or hyphen allowed between characters, letters glued
 -- on either side, not inside a longer run of digits. A candidate counts when it is valid (check character,
@@ -102,12 +118,13 @@ create or replace function util.resident_ids_in(value text) returns setof text
 language sql stable parallel safe as $$
     select distinct candidate.id_no
     from regexp_matches(
-        translate(value, '０１２３４５６７８９Ｘｘ－　', '0123456789Xx- '),
+        util.fold_full_width_digits(value),
         '(?<![0-9])[1-9](?:[ -]?[0-9]){16}[ -]?[0-9Xx](?![0-9])', 'g'
     ) as found (parts)
     cross join lateral (select upper(translate(found.parts[1], ' -', '')) as id_no) as candidate
     where
-        util.resident_id_is_valid(candidate.id_no, current_date)
+        util.may_hold_resident_id(value)
+        and util.resident_id_is_valid(candidate.id_no, current_date)
         and substr(candidate.id_no, 1, 2) = any(string_to_array(
             '11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82 83',
             ' '
@@ -119,7 +136,7 @@ $$;
 create or replace function util.mask_personal_data(value text) returns text
 language plpgsql stable parallel safe as $$
 declare
-    folded text := translate(value, '０１２３４５６７８９Ｘｘ－　', '0123456789Xx- ');
+    folded text := util.fold_full_width_digits(value);
     written text;
     id_no text;
 begin
