@@ -87,15 +87,19 @@ def write_quarantine(conn: psycopg.Connection, feed: Feed, checks: list[Check], 
     columns = sql.SQL(", ").join(_ident(c) for c in feed.column_names)
     batch_columns = sql.SQL(", ").join(sql.Identifier("b", c) for c in feed.column_names)
     extra = sql.SQL(", {}").format(keyed_columns) if keyed_columns is not None else sql.SQL("")
+    # a row fails if any check does: that one test (filtered below the join) spares the clean rows, nearly
+    # all of them, the list of reasons built per check and aggregated
+    failing = sql.SQL(" or ").join(sql.SQL("({})").format(sql.SQL(check.condition)) for check in checks)
     statement = sql.SQL(
         "insert into {table} (_batch_id, _row_number, reasons, quarantined_at, {columns}) "
         "select b._batch_id, b._row_number, r.reasons, now(), {batch_columns} "
         "from (select *{extra} from {raw} where _batch_id = {batch}) as b "
         "cross join lateral (select jsonb_agg(x.gate_reason order by x.gate_ord) as reasons "
         "from (values {reasons}) as x (gate_ord, gate_reason) where x.gate_reason is not null) as r "
-        "where r.reasons is not null and b._row_number between %s and %s"
+        "where coalesce({failing}, false) and r.reasons is not null and b._row_number between %s and %s"
     ).format(table=table, columns=columns, batch_columns=batch_columns, extra=extra,
-             raw=sql.Identifier("raw", feed.raw_table), batch=sql.Literal(batch_id), reasons=reasons)
+             raw=sql.Identifier("raw", feed.raw_table), batch=sql.Literal(batch_id), reasons=reasons,
+             failing=failing)
     first, last = conn.execute(sql.SQL("select min(_row_number), max(_row_number) from {} where _batch_id = %s")
                                .format(sql.Identifier("raw", feed.raw_table)), (batch_id,)).fetchone()
     if first is None:
