@@ -11,7 +11,7 @@ process so that its peak RSS is its own:
     load      every feed of the night through the loader, then every loaded batch through its quality gate
     dbt_full  `dbt build --full-refresh` as of the night
     dbt_incr  a second night of 1% new rows per feed, loaded, gated, then `dbt build` (incremental)
-    publish   staging the outbox and pushing it to the local reference interface, two pushers
+    publish   staging the outbox, then the night's push (push_all) to the reference interface in its own process
 
 and prints a table; with --json it writes rows_per_feed, bare_copy_rows_per_s, load_rows_per_s,
 load_seconds, gate_seconds, dbt_full_seconds, dbt_incremental_seconds, publish_records_per_s,
@@ -28,7 +28,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -74,6 +73,18 @@ def _slowest_nodes(count: int = 8) -> list[list]:
     return [[node, round(seconds, 1)] for node, seconds in timed[:count]]
 
 
+def _wait_for(url: str, httpx) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 def _stage(name: str) -> dict:
     """One stage, run in this (child) process; returns its figures."""
     if name == "loader":
@@ -101,30 +112,36 @@ def _stage(name: str) -> dict:
         run_dbt(["build", *extra, "--vars", json.dumps({"as_of_date": day.isoformat()})])
         return {**figures, "seconds": time.perf_counter() - started, "slowest": _slowest_nodes()}
     if name == "publish":
+        import socket
+
+        import httpx
+
         from credit_warehouse.connections import connection_uri
         from credit_warehouse.publish.outbox import stage_outbox
-        from credit_warehouse.publish.push import push_pending
+        from credit_warehouse.publish.push import push_all
         from credit_warehouse.publish.signing import DEFAULT_KEY_ID
-        from credit_warehouse_dev.national_interface import interface_secret, start_national_interface
+        from credit_warehouse_dev.national_interface import interface_secret
 
         started = time.perf_counter()
         released = stage_outbox(NIGHT + timedelta(days=1))
         staging = time.perf_counter() - started
-        url, stop = start_national_interface(port=0)
-        host, port = url.split("://", 1)[1].split(":")
-        os.environ["AIRFLOW_CONN_NATIONAL_API"] = connection_uri("http", host, int(port), login=DEFAULT_KEY_ID,
-                                                                 password=interface_secret().decode())
+        # the interface in a process of its own, as the national platform is: it does not share this
+        # process's interpreter lock with the claimers
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = subprocess.Popen([sys.executable, "-m", "credit_warehouse.cli", "serve-national", "--port", str(port)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            started = time.perf_counter()
-            pushers = [threading.Thread(target=push_pending) for _ in range(2)]
-            for pusher in pushers:
-                pusher.start()
-            for pusher in pushers:
-                pusher.join()
-            seconds = time.perf_counter() - started
+            _wait_for(f"http://127.0.0.1:{port}/", httpx)
+            os.environ["AIRFLOW_CONN_NATIONAL_API"] = connection_uri(
+                "http", "127.0.0.1", port, login=DEFAULT_KEY_ID, password=interface_secret().decode())
+            summary = push_all()  # the night's push: its claimers and batch size (CREDIT_WAREHOUSE_PUBLISH_*)
         finally:
-            stop()
-        return {"records": released, "seconds": seconds, "staging_seconds": staging}
+            server.terminate()
+            server.wait()
+        assert summary.accepted + summary.rejected == released, summary
+        return {"records": released, "seconds": summary.elapsed_seconds, "staging_seconds": staging}
     raise SystemExit(f"unknown stage {name}")
 
 
