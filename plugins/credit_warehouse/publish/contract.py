@@ -2,9 +2,9 @@
 
 The suite names flat columns; the staged outbox rows carry the national fields in a jsonb payload.
 ``staged_rows_query`` flattens them (one text column per payload field the suite names, plus the
-identifier checks computed by the util SQL functions, the one implementation of those checks), and
-``check_staged_rows`` validates that query in PostgreSQL through GX and returns, per outbox row, every
-expectation it failed. GX is imported lazily (quality/gx.py).
+identifier checks computed by the util SQL functions, the one implementation of those checks);
+``check_staged_rows`` writes them to a table once, validates that in PostgreSQL through GX and returns, per
+outbox row, every expectation it failed. GX is imported lazily (quality/gx.py).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 # Columns of the outbox row itself; every other column the suite names is a payload field,
 # except these checks, which the util functions compute from payload fields.
+STAGED_TABLE = sql.Identifier("publish_contract", "staged_row")  # the rows under contract, flattened
 OUTBOX_COLUMNS = ("outbox_id", "record_kind", "record_key", "action", "subject_code")
 COMPUTED_CHECKS = {
     "uscc_is_valid": ("util.uscc_is_valid", "uscc"),
@@ -137,9 +138,15 @@ def check_staged_rows(max_outbox_id: int) -> tuple[int, dict[int, list[ContractF
     """Validate the staged rows up to ``max_outbox_id`` with the suite; returns (rows checked, failures by row)."""
     definition = load_suite_definition()
     url = database_url(role="publisher")
-    with psycopg.connect(url) as conn:
-        query = staged_rows_query(definition, max_outbox_id).as_string(conn)
-        checked = conn.execute(sql.SQL("select count(*) from ({}) as staged").format(sql.SQL(query))).fetchone()[0]
+    # flattened once into a table (one stager at a time holds the staging lock): each of the suite's
+    # expectations then scans plain columns, not the payloads and identifier checks again
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop table if exists {}").format(STAGED_TABLE))
+        conn.execute(sql.SQL("create unlogged table {} as {}").format(
+            STAGED_TABLE, staged_rows_query(definition, max_outbox_id)))
+        conn.execute(sql.SQL("analyze {}").format(STAGED_TABLE))
+        checked = conn.execute(sql.SQL("select count(*) from {}").format(STAGED_TABLE)).fetchone()[0]
+        query = sql.SQL("select * from {}").format(STAGED_TABLE).as_string(conn)
     if not checked:
         return 0, {}
     gx = import_gx()

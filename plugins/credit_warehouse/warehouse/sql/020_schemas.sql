@@ -13,8 +13,10 @@ create schema if not exists snapshots authorization transformer;
 create schema if not exists publish authorization transformer;
 create schema if not exists util;
 create schema if not exists vault authorization loader;
+-- the publish contract's working table: the staged rows flattened once, for every expectation to read
+create schema if not exists publish_contract authorization publisher;
 
-revoke all on schema raw, ops, quarantine, vault from public;
+revoke all on schema raw, ops, quarantine, vault, publish_contract from public;
 revoke create on schema public from public;
 
 grant usage on schema util to loader, transformer, analyst, publisher;
