@@ -15,6 +15,16 @@ working_days as (
     where is_working_day
 ),
 
+-- the night's own day, found once (materialized: joined to every correction, it would otherwise be looked
+-- up in the whole calendar once per correction)
+night as materialized (
+    select
+        working_day_number,
+        is_provisional
+    from calendar
+    where calendar_date = {{ as_of_date() }}
+),
+
 corrections as (
     select *
     from {{ ref('int_credit_correction__latest') }}
@@ -59,7 +69,7 @@ measured as (
     left join rereports on corrections.correction_id = rereports.correction_id
     left join calendar as applied on corrections.applied_on = applied.calendar_date
     left join calendar as closed on corrections.closed_on = closed.calendar_date
-    left join calendar as night on {{ as_of_date() }} = night.calendar_date
+    left join night on true
     left join working_days as answer_due on applied.working_day_number + 15 = answer_due.working_day_number
     left join working_days as correction_due
         on
