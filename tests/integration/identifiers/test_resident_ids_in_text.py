@@ -7,7 +7,13 @@ from datetime import date
 
 import pytest
 
-from credit_warehouse.identifiers import make_resident_id, make_uscc, mask_personal_data, resident_ids_in
+from credit_warehouse.identifiers import (
+    RESIDENT_ID_SHAPED_SQL,
+    make_resident_id,
+    make_uscc,
+    mask_personal_data,
+    resident_ids_in,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -59,3 +65,15 @@ def test_python_and_sql_mask_what_they_find(text, expected, superuser_conn):
     assert resident_ids_in(masked) == [] and resident_ids_in(masked_sql) == []
     if not expected:
         assert masked == text
+
+
+@pytest.mark.parametrize(("text", "expected"), VECTORS)
+def test_the_prefilter_passes_every_number_found(text, expected, superuser_conn):
+    """util.may_hold_resident_id only narrows: it lets through every text the exact detector finds a number in."""
+    may_hold = superuser_conn.execute("select util.may_hold_resident_id(%s)", (text,)).fetchone()[0]
+    assert may_hold or not expected
+
+
+def test_one_prefilter_in_sql_and_python(superuser_conn):
+    body = superuser_conn.execute("select prosrc from pg_proc where proname = 'may_hold_resident_id'").fetchone()[0]
+    assert f"value ~ '{RESIDENT_ID_SHAPED_SQL}'" in body

@@ -142,9 +142,11 @@ $$;
 -- Could the text hold a resident-ID number: 18 digits (the last may be X), full-width or not, one space or
 -- hyphen allowed between them. A necessary condition of util.resident_ids_in, one plain regular expression
 -- (no lookaround, no folding) that most text fails at once; the exact detector runs only where it holds.
+-- The same expression as identifiers.RESIDENT_ID_SHAPED_SQL (the scanner's, which also reads Airflow's
+-- database, where util is not); a test holds them equal.
 create or replace function util.may_hold_resident_id(value text) returns boolean
 language sql immutable parallel safe as $$
-    select value ~ '[1-9１-９](?:[ \-－　]?[0-9０-９]){16}[ \-－　]?[0-9０-９XxＸｘ]'
+    select value ~ '[1-9１-９]([ 　－-]?[0-9０-９]){16}[ 　－-]?[0-9０-９XxＸｘ]'
 $$;
 
 -- Resident-ID numbers as people write them in free text; the twin of identifiers.resident_ids_in, tested on
