@@ -13,8 +13,10 @@ lists as (
     from {{ ref('joint_reward_sanction_list') }}
 ),
 
-records as (
-    select
+-- a join, not a correlated EXISTS: planned on the cases' guessed count, the subquery scanned the records once per
+-- case (187 s at 100k rows per feed, 3 s at 20k)
+known_triggers as (
+    select distinct
         subject_key,
         doc_no
     from {{ ref('fct_credit_record') }}
@@ -36,11 +38,7 @@ select
         when 'incentive' then 'incentive_measure'
     end, false) as direction_matches_item,
     cases.trigger_doc_no,
-    exists(
-        select 1
-        from records
-        where records.doc_no = cases.trigger_doc_no and records.subject_key = coalesce(cases.uscc, cases.person_key)
-    ) as trigger_known,
+    known_triggers.doc_no is not null as trigger_known,
     cases.applied_on,
     cases.measure_content,
     date_trunc('month', cases.reported_on)::date as feedback_month,
@@ -48,3 +46,7 @@ select
     'government' as disclosure_class
 from cases
 left join lists as item on cases.item_code = item.item_code
+left join known_triggers
+    on
+        cases.trigger_doc_no = known_triggers.doc_no
+        and coalesce(cases.uscc, cases.person_key) = known_triggers.subject_key
