@@ -9,6 +9,7 @@ masked: ID columns by util.mask_resident_id, any ID-shaped run inside other text
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import psycopg
@@ -30,33 +31,18 @@ _FORM_NAMES = {
 }
 
 
-def _present(column: str) -> sql.Composable:
-    return sql.SQL("util.null_if_placeholder({}) is not null").format(sql.Identifier(column))
-
-
-def _missing(column: str) -> sql.Composable:
-    return sql.SQL("util.null_if_placeholder({}) is null").format(sql.Identifier(column))
-
-
-def _trimmed(column: str) -> sql.Composable:
-    return sql.SQL("util.null_if_placeholder({})").format(sql.Identifier(column))
-
-
-def _number(column: str) -> sql.Composable:
-    """The column as a number when it is written as one, else null."""
-    return sql.SQL("(case when {t} ~ {re} then {t}::numeric end)").format(t=_trimmed(column), re=sql.Literal(_NUMBER))
-
-
 def _literals(values: list[str]) -> sql.Composable:
     return sql.SQL(", ").join(sql.Literal(v) for v in values)
 
 
-def _when(spec: dict | None) -> sql.Composable:
-    if not spec:
-        return sql.SQL("true")
-    if "in" in spec:
-        return sql.SQL("coalesce({} in ({}), false)").format(_trimmed(spec["column"]), _literals(spec["in"]))
-    return sql.SQL("coalesce({}, '') ~ {}").format(_trimmed(spec["column"]), sql.Literal(spec["matches"]))
+# Values several checks read, computed once per row by the pass (``row_values``) and read by their alias:
+# a date column is parsed once, not by each of its parseable, not-future, not-before and order checks.
+_ROW_VALUES = {
+    "trimmed": "util.null_if_placeholder({c})",
+    "code": "util.normalize_code({c})",
+    "date": "util.parse_cn_date({c})",
+    "number": "(case when util.null_if_placeholder({c}) ~ {number} then util.null_if_placeholder({c})::numeric end)",
+}
 
 
 class _Compiler:
@@ -67,6 +53,34 @@ class _Compiler:
         self.batch_id = batch_id
         self.exclusion_columns: list[str] = []
         self.checks: list[tuple[str, str | None, sql.Composable, sql.Composable, str, bool]] = []
+        self.row_values: dict[tuple[str, str], tuple[str, sql.Composable]] = {}
+
+    def once(self, kind: str, column: str) -> sql.Identifier:
+        """The alias of a value of the row computed once per row (see _ROW_VALUES)."""
+        if (kind, column) not in self.row_values:
+            expression = sql.SQL(_ROW_VALUES[kind]).format(c=sql.Identifier(column), number=sql.Literal(_NUMBER))
+            self.row_values[kind, column] = (f"_gate_v{len(self.row_values) + 1}", expression)
+        return sql.Identifier(self.row_values[kind, column][0])
+
+    def trimmed(self, column: str) -> sql.Composable:
+        return self.once("trimmed", column)
+
+    def present(self, column: str) -> sql.Composable:
+        return sql.SQL("{} is not null").format(self.trimmed(column))
+
+    def missing(self, column: str) -> sql.Composable:
+        return sql.SQL("{} is null").format(self.trimmed(column))
+
+    def number(self, column: str) -> sql.Composable:
+        """The column as a number when it is written as one, else null."""
+        return self.once("number", column)
+
+    def when(self, spec: dict | None) -> sql.Composable:
+        if not spec:
+            return sql.SQL("true")
+        if "in" in spec:
+            return sql.SQL("coalesce({} in ({}), false)").format(self.trimmed(spec["column"]), _literals(spec["in"]))
+        return sql.SQL("coalesce({}, '') ~ {}").format(self.trimmed(spec["column"]), sql.Literal(spec["matches"]))
 
     def shown(self, column: str) -> sql.Composable:
         """What a reason may show of a value: masked when personal, ID-shaped runs masked, 200 chars."""
@@ -84,7 +98,7 @@ class _Compiler:
     def registry_rules(self, required_by_layout: tuple[str, ...], extra_required: list[str]) -> None:
         required = list(dict.fromkeys([*required_by_layout, *extra_required]))
         for column in required:
-            self.add("required", column, _missing(column), "required value is missing")
+            self.add("required", column, self.missing(column), "required value is missing")
         for column in self.feed.columns:
             if column.max_length:
                 self.add("max_length", column.name,
@@ -101,14 +115,14 @@ class _Compiler:
 
     def _required_when(self, spec):
         column, when = spec["column"], spec["when"]
-        self.add("required_when", column, sql.SQL("{} and {}").format(_missing(column), _when(when)),
+        self.add("required_when", column, sql.SQL("{} and {}").format(self.missing(column), self.when(when)),
                  f"required when {when['column']} is "
                  + ("/".join(when["in"]) if "in" in when else f"like {when['matches']}"))
 
     def _required_any(self, spec):
         columns = spec["columns"]
         self.add("required_any", ",".join(columns),
-                 sql.SQL(" and ").join(_missing(c) for c in columns),
+                 sql.SQL(" and ").join(self.missing(c) for c in columns),
                  "none of " + ", ".join(columns) + " is present (the subject has no code)",
                  value=sql.SQL("'(all empty)'"))
 
@@ -133,32 +147,34 @@ class _Compiler:
         if "separator" in spec:
             failing = sql.SQL("exists (select 1 from regexp_split_to_table({}, {}) as part (code) "
                               "where btrim(part.code) <> '' and {})").format(
-                _trimmed(column), sql.Literal(spec["separator"]), bad_code(sql.SQL("btrim(part.code)")))
+                self.trimmed(column), sql.Literal(spec["separator"]), bad_code(sql.SQL("btrim(part.code)")))
         else:
-            failing = bad_code(_trimmed(column))
-        condition = sql.SQL("{} and {} and {}").format(_present(column), _when(spec.get("when")), failing)
+            failing = bad_code(self.trimmed(column))
+        condition = sql.SQL("{} and {} and {}").format(self.present(column), self.when(spec.get("when")), failing)
         self.add("code_table", column, condition, message)
 
     def _pattern(self, spec):
         column = spec["column"]
         self.add("pattern", column, sql.SQL("{} and {} !~ {}").format(
-            _present(column), _trimmed(column), sql.Literal(spec["regex"])),
+            self.present(column), self.trimmed(column), sql.Literal(spec["regex"])),
             spec.get("message") or f"does not match {spec['regex']}")
 
     def _identifier(self, spec):
         accept = spec["accept"]
         name = f"{accept[0]}_valid" if len(accept) == 1 else "identifier_valid"
         for column in spec["columns"]:
-            valid = sql.SQL(" or ").join(IDENTIFIER_FORMS[form].format(v=sql.Identifier(column), d=self.logical_date)
-                                         for form in accept)
-            condition = sql.SQL("{} and {} and not ({})").format(_present(column), _when(spec.get("when")), valid)
+            valid = sql.SQL(" or ").join(IDENTIFIER_FORMS[form].format(
+                v=sql.Identifier(column), code=self.once("code", column), d=self.logical_date) for form in accept)
+            condition = sql.SQL("{} and {} and not ({})").format(
+                self.present(column), self.when(spec.get("when")), valid)
             self.add(name, column, condition, "is not " + " nor ".join(_FORM_NAMES[f] for f in accept))
 
     def _no_resident_id_in_text(self, spec):
         for column in spec["columns"]:
             ident = sql.Identifier(column)
             self.add("no_resident_id_in_text", column,
-                     sql.SQL("{} and exists (select 1 from util.resident_ids_in({}))").format(_present(column), ident),
+                     sql.SQL("{} and exists (select 1 from util.resident_ids_in({}))").format(
+                         self.present(column), ident),
                      "a resident-ID number is written in this free text; ask the department to remove it",
                      value=sql.SQL("left(util.mask_personal_data({}), 200)").format(ident))
 
@@ -167,8 +183,8 @@ class _Compiler:
         minimum = sql.Literal(earliest)
         placeholders = [date.fromisoformat(p) for p in spec.get("placeholders", [])]
         for column in spec["columns"]:
-            parsed = sql.SQL("util.parse_cn_date({})").format(sql.Identifier(column))
-            self.add("date_parseable", column, sql.SQL("{} and {} is null").format(_present(column), parsed),
+            parsed = self.once("date", column)
+            self.add("date_parseable", column, sql.SQL("{} and {} is null").format(self.present(column), parsed),
                      "not a date")
             if spec.get("not_future", True):
                 self.add("date_not_future", column, sql.SQL("{} > {}").format(parsed, self.logical_date),
@@ -180,9 +196,9 @@ class _Compiler:
 
     def _date_order(self, spec):
         column, start = spec["column"], spec["not_before"]
-        ends, begins = (sql.SQL("util.parse_cn_date({})").format(sql.Identifier(c)) for c in (column, start))
+        ends, begins = (self.once("date", c) for c in (column, start))
         self.add("date_order", column, sql.SQL("{} < {}").format(ends, begins), f"date lies before {start}",
-                 value=sql.SQL("{} || ' before ' || {}").format(_trimmed(column), _trimmed(start)))
+                 value=sql.SQL("{} || ' before ' || {}").format(self.trimmed(column), self.trimmed(start)))
 
     def _timeliness(self, spec):  # a measure, not a check: see late_reports_query
         pass
@@ -190,8 +206,9 @@ class _Compiler:
     def _amount(self, spec):
         unit = spec.get("unit", "")
         for column in spec["columns"]:
-            number = _number(column)
-            not_number = sql.SQL("{} and {} !~ {}").format(_present(column), _trimmed(column), sql.Literal(_NUMBER))
+            number = self.number(column)
+            not_number = sql.SQL("{} and {} !~ {}").format(
+                self.present(column), self.trimmed(column), sql.Literal(_NUMBER))
             self.add("amount_numeric", column, not_number, "not a number" + (f" in {unit}" if unit else ""))
             if spec.get("integer"):
                 self.add("amount_numeric", column, sql.SQL("{} <> trunc({})").format(number, number),
@@ -208,12 +225,12 @@ class _Compiler:
             codes = sql.SQL("util.penalty_category_codes({})").format(sql.Identifier(column))
             self.add("penalty_category_valid", column, sql.SQL(
                 "{} and not ({} <@ array(select c.category_code::text from ref.penalty_category as c))"
-            ).format(_present(column), codes),
+            ).format(self.present(column), codes),
                 "not penalty categories: codes 01-14 or their names (ref.penalty_category), any separator")
 
     def _fine_in_text(self, spec):
         column = spec["column"]
-        amount = _number(column)
+        amount = self.number(column)
         for text_column in spec["text_columns"]:
             stated = sql.SQL("util.fine_yuan_stated({})").format(sql.Identifier(text_column))
             self.add("fine_matches_text", column, sql.SQL("abs({} * 10000 - {}) >= 1").format(amount, stated),
@@ -221,11 +238,11 @@ class _Compiler:
                      value=sql.SQL(
                          "{col} || ' 万元 in {c}, ' || {stated} || ' 元 in {t}' || case when {amount} = {stated} "
                          "then ' (entered in yuan: 10,000 times too large)' else '' end"
-                     ).format(col=_trimmed(column), stated=stated, amount=amount,
+                     ).format(col=self.trimmed(column), stated=stated, amount=amount,
                               c=sql.SQL(column), t=sql.SQL(text_column)))
 
     def _list_owner(self, spec):
-        authority, list_type = _trimmed(spec["column"]), _trimmed(spec["type_column"])
+        authority, list_type = self.trimmed(spec["column"]), self.trimmed(spec["type_column"])
         owner = sql.SQL(
             "(select t.list_type_name || '（' || t.owner_department || '）' from ref.credit_list_type as t "
             "where (t.list_type_code::text = {lt} or t.list_type_name = {lt}) and t.authority_pattern <> '' "
@@ -238,11 +255,11 @@ class _Compiler:
 
     def _org_code_linked(self, spec):
         org, uscc = spec["column"], spec["uscc_column"]
-        code = sql.SQL("util.normalize_code({})").format(_trimmed(org))
+        code = self.once("code", org)
         linked = sql.SQL("util.usccs_embedding({}, {}, {})").format(
             code, sql.Literal(self.feed.raw_table), sql.Literal(self.batch_id))
         self.add("org_code_linked", org, sql.SQL("{} and {} and util.org_code_is_valid({}) and {} <> 1").format(
-            _missing(uscc), _present(org), code, linked),
+            self.missing(uscc), self.present(org), code, linked),
             "organisation code not linked to a USCC: no USCC, and not exactly one known USCC embeds the code",
             value=sql.SQL("{} || ' is embedded in ' || {} || ' known USCC(s)'").format(code, linked))
 
@@ -250,7 +267,10 @@ class _Compiler:
         # the columns come from ref.legal_exclusion_scope, the patterns from ref.legal_exclusion
         for column in self.exclusion_columns:
             matter = sql.SQL("util.legal_exclusion_matter({})").format(sql.Identifier(column))
-            self.add("legal_exclusion", column, sql.SQL("{} is not null").format(matter),
+            # every pattern at once, read once per pass: the matter is looked up only for a text matching it
+            self.add("legal_exclusion", column, sql.SQL(
+                "coalesce({} ~ (select util.legal_exclusion_pattern()), false) and {} is not null"
+            ).format(sql.Identifier(column), matter),
                      "a matter the law excludes from credit records (法定排除事项)",
                      value=sql.SQL("(select x.matter_name || '：' || x.reason from ref.legal_exclusion as x "
                                    "where x.matter_code = {})").format(matter))
@@ -337,10 +357,16 @@ def required_populated_query(feed: Feed, conn: psycopg.Connection, layout: str |
     ).format(counts, sql.SQL(_GX_BATCH), pairs), conn)
 
 
+@dataclass(frozen=True)
+class CompiledChecks:
+    checks: list[Check]
+    row_values: str | None  # select-list items the conditions read by alias (_gate_v1 ...), computed once per row
+
+
 def compile_checks(feed: Feed, suite: Suite, logical_date: date, batch_id: int,
-                   conn: psycopg.Connection, layout: str | None = None) -> list[Check]:
+                   conn: psycopg.Connection, layout: str | None = None) -> CompiledChecks:
     """Every row-level check of a feed's batch in its national format (``layout``; None: current), as SQL
-    text (rendered with ``conn``'s quoting)."""
+    text (rendered with ``conn``'s quoting), with the row values they share."""
     layout = feed.layout(layout).name
     rules = [r for r in suite.rules if r.applies_to(layout)]
     compiler = _Compiler(feed, suite, logical_date, batch_id)
@@ -350,12 +376,15 @@ def compile_checks(feed: Feed, suite: Suite, logical_date: date, batch_id: int,
     compiler.registry_rules(feed.layout(layout).required, extra_required)
     for rule in rules:
         compiler.rule(rule)
-    return [
+    checks = [
         Check(name=name, column=column, condition=condition.as_string(conn), value=value.as_string(conn),
               message=message, needs_key=needs_key,
               query=gx_query(quarantined_rows_query(feed, batch_id, name, column), conn))
         for name, column, condition, value, message, needs_key in compiler.checks
     ]
+    row_values = sql.SQL(", ").join(sql.SQL("{} as {}").format(expression, sql.Identifier(alias))
+                                    for alias, expression in compiler.row_values.values())
+    return CompiledChecks(checks, row_values.as_string(conn) if compiler.row_values else None)
 
 
 def late_reports_query(feed: Feed, suite: Suite, logical_date: date, batch_id: int) -> sql.Composed | None:

@@ -15,8 +15,7 @@ import psycopg
 from psycopg import sql
 
 from credit_warehouse.feeds.registry import Feed, load_registry
-from credit_warehouse.quality.checks import UNCHANGED
-from credit_warehouse.quality.suites import Check
+from credit_warehouse.quality.checks import UNCHANGED, CompiledChecks
 from credit_warehouse.settings import database_url
 
 OWNER = "loader"
@@ -64,9 +63,10 @@ def ensure_quarantine_tables(conn: psycopg.Connection) -> list[str]:
     return created
 
 
-def write_quarantine(conn: psycopg.Connection, feed: Feed, checks: list[Check], batch_id: int,
+def write_quarantine(conn: psycopg.Connection, feed: Feed, compiled: CompiledChecks, batch_id: int,
                      keyed_columns: sql.Composable | None, workers: int | None = None) -> int:
-    """Replace the batch's quarantine rows: one pass over raw evaluating every check once per row.
+    """Replace the batch's quarantine rows: one pass over raw evaluating every check once per row, on the
+    row values the checks share (``compiled.row_values``), each computed once per row.
 
     The pass is CPU-bound in PostgreSQL and an INSERT runs in one backend, so the batch's rows are split
     into ``workers`` ranges, each inserted by a connection of its own at the same time (window functions
@@ -75,6 +75,7 @@ def write_quarantine(conn: psycopg.Connection, feed: Feed, checks: list[Check], 
     table = _table(feed)
     conn.execute(sql.SQL("delete from {} where _batch_id = %s").format(table), (batch_id,))
     conn.commit()
+    checks = compiled.checks
     if not checks:
         return 0
     reasons = sql.SQL(", ").join(
@@ -87,17 +88,21 @@ def write_quarantine(conn: psycopg.Connection, feed: Feed, checks: list[Check], 
     columns = sql.SQL(", ").join(_ident(c) for c in feed.column_names)
     batch_columns = sql.SQL(", ").join(sql.Identifier("b", c) for c in feed.column_names)
     extra = sql.SQL(", {}").format(keyed_columns) if keyed_columns is not None else sql.SQL("")
+    row_values = sql.SQL(", {}").format(sql.SQL(compiled.row_values)) if compiled.row_values else sql.SQL("")
     # a row fails if any check does: that one test (filtered below the join) spares the clean rows, nearly
     # all of them, the list of reasons built per check and aggregated
     failing = sql.SQL(" or ").join(sql.SQL("({})").format(sql.SQL(check.condition)) for check in checks)
     statement = sql.SQL(
         "insert into {table} (_batch_id, _row_number, reasons, quarantined_at, {columns}) "
         "select b._batch_id, b._row_number, r.reasons, now(), {batch_columns} "
-        "from (select *{extra} from {raw} where _batch_id = {batch}) as b "
+        # the key columns see the whole batch; the row values are computed for this range's rows only, once
+        # each (offset 0 keeps PostgreSQL from folding them back into every condition that reads them)
+        "from (select *{row_values} from (select *{extra} from {raw} where _batch_id = {batch}) as k "
+        "where k._row_number between %s and %s offset 0) as b "
         "cross join lateral (select jsonb_agg(x.gate_reason order by x.gate_ord) as reasons "
         "from (values {reasons}) as x (gate_ord, gate_reason) where x.gate_reason is not null) as r "
-        "where coalesce({failing}, false) and r.reasons is not null and b._row_number between %s and %s"
-    ).format(table=table, columns=columns, batch_columns=batch_columns, extra=extra,
+        "where coalesce({failing}, false) and r.reasons is not null"
+    ).format(table=table, columns=columns, batch_columns=batch_columns, extra=extra, row_values=row_values,
              raw=sql.Identifier("raw", feed.raw_table), batch=sql.Literal(batch_id), reasons=reasons,
              failing=failing)
     first, last = conn.execute(sql.SQL("select min(_row_number), max(_row_number) from {} where _batch_id = %s")

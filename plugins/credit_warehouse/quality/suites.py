@@ -24,13 +24,14 @@ from credit_warehouse.settings import PROJECT_ROOT, ConfigurationError
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations" / "gate_rules"
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
-# identifier forms a value may take; each is checked by the one util.* implementation
+# identifier forms a value may take; each is checked by the one util.* implementation, on the value as written
+# ({v}) or normalised once per row by util.normalize_code ({code})
 IDENTIFIER_FORMS = {
-    "uscc": sql.SQL("util.uscc_is_valid(util.normalize_code({v}))"),
-    "org_code": sql.SQL("util.org_code_is_valid(util.normalize_code({v}))"),
+    "uscc": sql.SQL("util.uscc_is_valid({code})"),
+    "org_code": sql.SQL("util.org_code_is_valid({code})"),
     # a vault token replaced a number that was valid on the delivery date {d} when loaded (security/vault.py)
-    "resident_id": sql.SQL("(util.is_vault_token({v}) or util.resident_id_is_valid(util.normalize_code({v}), {d}))"),
-    "resident_id_masked": sql.SQL("coalesce(util.resident_id_is_masked(util.normalize_code({v})), false)"),
+    "resident_id": sql.SQL("(util.is_vault_token({v}) or util.resident_id_is_valid({code}, {d}))"),
+    "resident_id_masked": sql.SQL("coalesce(util.resident_id_is_masked({code}), false)"),
 }
 
 _RULE_KEYS: dict[str, tuple[set[str], set[str]]] = {

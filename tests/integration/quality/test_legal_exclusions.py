@@ -73,6 +73,17 @@ def test_lawful_texts_containing_a_keyword_pass(superuser_conn):
     assert {text: matter for text, matter in found.items() if matter} == {}
 
 
+def test_the_gates_prefilter_matches_exactly_the_texts_naming_a_matter(superuser_conn):
+    """A gate looks a matter up only in text matching util.legal_exclusion_pattern(): that must hold for
+    every refused text and for no lawful one, or an excluded matter would pass unlooked-at."""
+    texts = [*(t for group in REFUSED.values() for t in group), *LAWFUL]
+    matched = [row[0] for row in superuser_conn.execute(
+        "select coalesce(t ~ util.legal_exclusion_pattern(), false) "
+        "from unnest(%s::text[]) with ordinality as u (t, n) order by n", (texts,))]
+    assert matched == [matter is not None for matter in _matters(superuser_conn, texts)]
+    assert sum(matched) == sum(len(v) for v in REFUSED.values())
+
+
 def test_scope_names_real_columns_and_no_court_feed():
     with (SEEDS / "legal_exclusion_scope.csv").open(encoding="utf-8", newline="") as handle:
         scope = [(r["feed"], r["column_name"]) for r in csv.DictReader(handle)]
