@@ -1,9 +1,11 @@
 """Suite rules and registry facts compiled to SQL conditions over one row of raw.<feed>.
 
-Every condition is true for a FAILING row and reads the row's columns unqualified. Checks of the
-business key read three columns computed over the whole batch (``key_columns_sql``): ``_key``,
-``_key_seq`` (1 for the first row carrying that key) and ``_key_first``, plus ``_content`` when
-the key is also checked against earlier accepted batches. Values shown for a failing row are
+Every condition is true for a FAILING row and reads the row's columns unqualified, and the values
+several checks share by alias (``_gate_v<n>``: a parsed date, a USCC's validity), which the pass
+computes first (``CompiledChecks.rows``). Checks of the business key read three columns computed over
+the whole batch (``key_columns_sql``): ``_key``, ``_key_seq`` (1 for the first row carrying that key)
+and ``_key_first``, plus ``_content`` when the key is also checked against earlier accepted batches.
+Values shown for a failing row are
 masked: ID columns by util.mask_resident_id, any ID-shaped run inside other text likewise.
 """
 
@@ -35,13 +37,24 @@ def _literals(values: list[str]) -> sql.Composable:
     return sql.SQL(", ").join(sql.Literal(v) for v in values)
 
 
-# Values several checks read, computed once per row by the pass (``row_values``) and read by their alias:
-# a date column is parsed once, not by each of its parseable, not-future, not-before and order checks.
-_ROW_VALUES = {
-    "trimmed": "util.null_if_placeholder({c})",
-    "code": "util.normalize_code({c})",
-    "date": "util.parse_cn_date({c})",
-    "number": "(case when util.null_if_placeholder({c}) ~ {number} then util.null_if_placeholder({c})::numeric end)",
+# Values checks read, computed by the pass before any check and read by their alias: a date column is parsed
+# once, not by each of its parseable, not-future, not-before and order checks. The costly ones, functions of
+# one column's value, are computed once per distinct value in the rows of the pass: a department's authority
+# USCC, or a penalty category, repeats in thousands of rows. kind: (SQL over the value {c}, per distinct value)
+_ROW_VALUES: dict[str, tuple[str, bool]] = {
+    "trimmed": ("util.null_if_placeholder({c})", False),
+    "code": ("util.normalize_code({c})", False),
+    "date": ("util.parse_cn_date({c})", False),
+    "number": ("(case when util.null_if_placeholder({c}) ~ {number} then util.null_if_placeholder({c})::numeric end)",
+               False),
+    "resident_id_in_text": ("exists (select 1 from util.resident_ids_in({c}))", True),
+    # every pattern in one alternation first (read once per pass): the matter is looked up only on a match
+    "exclusion_matter": ("case when {c} ~ (select util.legal_exclusion_pattern()) "
+                         "then util.legal_exclusion_matter({c}) end", True),
+    "penalty_categories_known": ("util.penalty_category_codes({c}) "
+                                 "<@ array(select pc.category_code::text from ref.penalty_category as pc)", True),
+    "fine_stated": ("util.fine_yuan_stated({c})", True),
+    **{f"identifier_{form}": (template, True) for form, template in IDENTIFIER_FORMS.items()},
 }
 
 
@@ -53,14 +66,41 @@ class _Compiler:
         self.batch_id = batch_id
         self.exclusion_columns: list[str] = []
         self.checks: list[tuple[str, str | None, sql.Composable, sql.Composable, str, bool]] = []
-        self.row_values: dict[tuple[str, str], tuple[str, sql.Composable]] = {}
+        self.row_values: dict[tuple[str, str], str] = {}  # (kind, column): alias
 
     def once(self, kind: str, column: str) -> sql.Identifier:
-        """The alias of a value of the row computed once per row (see _ROW_VALUES)."""
-        if (kind, column) not in self.row_values:
-            expression = sql.SQL(_ROW_VALUES[kind]).format(c=sql.Identifier(column), number=sql.Literal(_NUMBER))
-            self.row_values[kind, column] = (f"_gate_v{len(self.row_values) + 1}", expression)
-        return sql.Identifier(self.row_values[kind, column][0])
+        """The alias of a value of the row the pass computes before the checks (see _ROW_VALUES)."""
+        return sql.Identifier(self.row_values.setdefault((kind, column), f"_gate_v{len(self.row_values) + 1}"))
+
+    def _value(self, kind: str, value: sql.Composable) -> sql.Composable:
+        return sql.SQL(_ROW_VALUES[kind][0]).format(c=value, d=self.logical_date, number=sql.Literal(_NUMBER))
+
+    def rows_query(self, keyed: sql.Composable | None) -> sql.Composable:
+        """The batch's rows in the range %(first)s..%(last)s of _row_number, with the key columns (over the
+        whole batch) and the row values; offset 0 keeps PostgreSQL from folding the values back into every
+        condition that reads them."""
+        raw, batch = sql.Identifier("raw", self.feed.raw_table), sql.Literal(self.batch_id)
+        items, joins = [sql.SQL("k.*")], []
+        for (kind, column), alias in self.row_values.items():
+            value = sql.Identifier("k", column)
+            if not _ROW_VALUES[kind][1]:
+                items.append(sql.SQL("{} as {}").format(self._value(kind, value), sql.Identifier(alias)))
+                continue
+            memo = sql.Identifier(f"{alias}_memo")
+            joins.append(sql.SQL(
+                "left join (select d.value, {computed} as computed from (select distinct {column} as value from {raw} "
+                "where _batch_id = {batch} and _row_number between %(first)s and %(last)s) as d) as {memo} "
+                "on {memo}.value = {value}"
+            ).format(computed=self._value(kind, sql.Identifier("d", "value")), column=sql.Identifier(column), raw=raw,
+                     batch=batch, memo=memo, value=value))
+            items.append(sql.SQL("case when {value} is null then {of_null} else {memo}.computed end as {alias}").format(
+                value=value, of_null=self._value(kind, sql.SQL("null::text")), memo=memo, alias=sql.Identifier(alias)))
+        keyed_items = sql.SQL(", {}").format(keyed) if keyed is not None else sql.SQL("")
+        return sql.SQL(
+            "select {items} from (select *{keyed} from {raw} where _batch_id = {batch}) as k {joins} "
+            "where k._row_number between %(first)s and %(last)s offset 0"
+        ).format(items=sql.SQL(", ").join(items), keyed=keyed_items, raw=raw, batch=batch,
+                 joins=sql.SQL(" ").join(joins))
 
     def trimmed(self, column: str) -> sql.Composable:
         return self.once("trimmed", column)
@@ -163,8 +203,7 @@ class _Compiler:
         accept = spec["accept"]
         name = f"{accept[0]}_valid" if len(accept) == 1 else "identifier_valid"
         for column in spec["columns"]:
-            valid = sql.SQL(" or ").join(IDENTIFIER_FORMS[form].format(
-                v=sql.Identifier(column), code=self.once("code", column), d=self.logical_date) for form in accept)
+            valid = sql.SQL(" or ").join(self.once(f"identifier_{form}", column) for form in accept)
             condition = sql.SQL("{} and {} and not ({})").format(
                 self.present(column), self.when(spec.get("when")), valid)
             self.add(name, column, condition, "is not " + " nor ".join(_FORM_NAMES[f] for f in accept))
@@ -173,8 +212,7 @@ class _Compiler:
         for column in spec["columns"]:
             ident = sql.Identifier(column)
             self.add("no_resident_id_in_text", column,
-                     sql.SQL("{} and exists (select 1 from util.resident_ids_in({}))").format(
-                         self.present(column), ident),
+                     sql.SQL("{} and {}").format(self.present(column), self.once("resident_id_in_text", column)),
                      "a resident-ID number is written in this free text; ask the department to remove it",
                      value=sql.SQL("left(util.mask_personal_data({}), 200)").format(ident))
 
@@ -222,17 +260,15 @@ class _Compiler:
 
     def _penalty_categories(self, spec):
         for column in spec["columns"]:
-            codes = sql.SQL("util.penalty_category_codes({})").format(sql.Identifier(column))
-            self.add("penalty_category_valid", column, sql.SQL(
-                "{} and not ({} <@ array(select c.category_code::text from ref.penalty_category as c))"
-            ).format(self.present(column), codes),
+            self.add("penalty_category_valid", column, sql.SQL("{} and not {}").format(
+                self.present(column), self.once("penalty_categories_known", column)),
                 "not penalty categories: codes 01-14 or their names (ref.penalty_category), any separator")
 
     def _fine_in_text(self, spec):
         column = spec["column"]
         amount = self.number(column)
         for text_column in spec["text_columns"]:
-            stated = sql.SQL("util.fine_yuan_stated({})").format(sql.Identifier(text_column))
+            stated = self.once("fine_stated", text_column)
             self.add("fine_matches_text", column, sql.SQL("abs({} * 10000 - {}) >= 1").format(amount, stated),
                      f"disagrees with the fine stated in {text_column} (the column is in 万元)",
                      value=sql.SQL(
@@ -258,19 +294,16 @@ class _Compiler:
         code = self.once("code", org)
         linked = sql.SQL("util.usccs_embedding({}, {}, {})").format(
             code, sql.Literal(self.feed.raw_table), sql.Literal(self.batch_id))
-        self.add("org_code_linked", org, sql.SQL("{} and {} and util.org_code_is_valid({}) and {} <> 1").format(
-            self.missing(uscc), self.present(org), code, linked),
+        self.add("org_code_linked", org, sql.SQL("{} and {} and {} and {} <> 1").format(
+            self.missing(uscc), self.present(org), self.once("identifier_org_code", org), linked),
             "organisation code not linked to a USCC: no USCC, and not exactly one known USCC embeds the code",
             value=sql.SQL("{} || ' is embedded in ' || {} || ' known USCC(s)'").format(code, linked))
 
     def _legal_exclusion(self, spec):
         # the columns come from ref.legal_exclusion_scope, the patterns from ref.legal_exclusion
         for column in self.exclusion_columns:
-            matter = sql.SQL("util.legal_exclusion_matter({})").format(sql.Identifier(column))
-            # every pattern at once, read once per pass: the matter is looked up only for a text matching it
-            self.add("legal_exclusion", column, sql.SQL(
-                "coalesce({} ~ (select util.legal_exclusion_pattern()), false) and {} is not null"
-            ).format(sql.Identifier(column), matter),
+            matter = self.once("exclusion_matter", column)
+            self.add("legal_exclusion", column, sql.SQL("{} is not null").format(matter),
                      "a matter the law excludes from credit records (法定排除事项)",
                      value=sql.SQL("(select x.matter_name || '：' || x.reason from ref.legal_exclusion as x "
                                    "where x.matter_code = {})").format(matter))
@@ -360,7 +393,7 @@ def required_populated_query(feed: Feed, conn: psycopg.Connection, layout: str |
 @dataclass(frozen=True)
 class CompiledChecks:
     checks: list[Check]
-    row_values: str | None  # select-list items the conditions read by alias (_gate_v1 ...), computed once per row
+    rows: str  # the rows the conditions read: a range %(first)s..%(last)s of the batch, with its row values
 
 
 def compile_checks(feed: Feed, suite: Suite, logical_date: date, batch_id: int,
@@ -382,9 +415,8 @@ def compile_checks(feed: Feed, suite: Suite, logical_date: date, batch_id: int,
               query=gx_query(quarantined_rows_query(feed, batch_id, name, column), conn))
         for name, column, condition, value, message, needs_key in compiler.checks
     ]
-    row_values = sql.SQL(", ").join(sql.SQL("{} as {}").format(expression, sql.Identifier(alias))
-                                    for alias, expression in compiler.row_values.values())
-    return CompiledChecks(checks, row_values.as_string(conn) if compiler.row_values else None)
+    keyed = key_columns_sql(feed, across_batches(suite)) if has_key_checks(suite) else None
+    return CompiledChecks(checks, compiler.rows_query(keyed).as_string(conn))
 
 
 def late_reports_query(feed: Feed, suite: Suite, logical_date: date, batch_id: int) -> sql.Composed | None:

@@ -200,14 +200,12 @@ def _gate(conn: psycopg.Connection, feed: Feed, suite: Suite, batch_id: int, sta
         # a batch gated again is remembered again only if it is accepted again
         conn.execute("delete from ops.accepted_record where feed = %s and batch_id = %s", (feed.name, batch_id))
     compiled = checks_module.compile_checks(feed, suite, logical_date, batch_id, conn, layout)
-    keyed = checks_module.key_columns_sql(feed, across) \
-        if checks_module.has_key_checks(suite) else None
     required_query = checks_module.required_populated_query(feed, conn, layout)
     conn.commit()
 
     # the one pass: every check once per row, failing rows with all their reasons; GX then validates and
     # reports each expectation from what this pass found
-    quarantined = quarantine.write_quarantine(conn, feed, compiled, batch_id, keyed)
+    quarantined = quarantine.write_quarantine(conn, feed, compiled, batch_id)
     conn.commit()
     validation = gx_runner.validate_batch(feed, suite, compiled.checks, batch_id, required_query, str(logical_date))
     received = conn.execute(

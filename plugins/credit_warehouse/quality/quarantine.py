@@ -64,9 +64,9 @@ def ensure_quarantine_tables(conn: psycopg.Connection) -> list[str]:
 
 
 def write_quarantine(conn: psycopg.Connection, feed: Feed, compiled: CompiledChecks, batch_id: int,
-                     keyed_columns: sql.Composable | None, workers: int | None = None) -> int:
+                     workers: int | None = None) -> int:
     """Replace the batch's quarantine rows: one pass over raw evaluating every check once per row, on the
-    row values the checks share (``compiled.row_values``), each computed once per row.
+    values the checks share (``compiled.rows``), each computed once.
 
     The pass is CPU-bound in PostgreSQL and an INSERT runs in one backend, so the batch's rows are split
     into ``workers`` ranges, each inserted by a connection of its own at the same time (window functions
@@ -87,31 +87,25 @@ def write_quarantine(conn: psycopg.Connection, feed: Feed, compiled: CompiledChe
     )
     columns = sql.SQL(", ").join(_ident(c) for c in feed.column_names)
     batch_columns = sql.SQL(", ").join(sql.Identifier("b", c) for c in feed.column_names)
-    extra = sql.SQL(", {}").format(keyed_columns) if keyed_columns is not None else sql.SQL("")
-    row_values = sql.SQL(", {}").format(sql.SQL(compiled.row_values)) if compiled.row_values else sql.SQL("")
     # a row fails if any check does: that one test (filtered below the join) spares the clean rows, nearly
     # all of them, the list of reasons built per check and aggregated
     failing = sql.SQL(" or ").join(sql.SQL("({})").format(sql.SQL(check.condition)) for check in checks)
     statement = sql.SQL(
         "insert into {table} (_batch_id, _row_number, reasons, quarantined_at, {columns}) "
         "select b._batch_id, b._row_number, r.reasons, now(), {batch_columns} "
-        # the key columns see the whole batch; the row values are computed for this range's rows only, once
-        # each (offset 0 keeps PostgreSQL from folding them back into every condition that reads them)
-        "from (select *{row_values} from (select *{extra} from {raw} where _batch_id = {batch}) as k "
-        "where k._row_number between %s and %s offset 0) as b "
+        "from ({rows}) as b "
         "cross join lateral (select jsonb_agg(x.gate_reason order by x.gate_ord) as reasons "
         "from (values {reasons}) as x (gate_ord, gate_reason) where x.gate_reason is not null) as r "
         "where coalesce({failing}, false) and r.reasons is not null"
-    ).format(table=table, columns=columns, batch_columns=batch_columns, extra=extra, row_values=row_values,
-             raw=sql.Identifier("raw", feed.raw_table), batch=sql.Literal(batch_id), reasons=reasons,
-             failing=failing)
+    ).format(table=table, columns=columns, batch_columns=batch_columns, rows=sql.SQL(compiled.rows),
+             reasons=reasons, failing=failing)
     first, last = conn.execute(sql.SQL("select min(_row_number), max(_row_number) from {} where _batch_id = %s")
                                .format(sql.Identifier("raw", feed.raw_table)), (batch_id,)).fetchone()
     if first is None:
         return 0
     workers = max(1, min(workers or gate_workers(), (last - first) // 10_000 + 1))
     step = (last - first) // workers + 1
-    ranges = [(start, min(start + step - 1, last)) for start in range(first, last + 1, step)]
+    ranges = [{"first": start, "last": min(start + step - 1, last)} for start in range(first, last + 1, step)]
     if len(ranges) == 1:
         count = conn.execute(statement, ranges[0]).rowcount
         conn.commit()
@@ -125,7 +119,7 @@ def gate_workers() -> int:
     return int(os.environ.get("CREDIT_WAREHOUSE_GATE_WORKERS") or os.cpu_count() or 1)
 
 
-def _insert_range(statement: sql.Composed, bounds: tuple[int, int]) -> int:
+def _insert_range(statement: sql.Composed, bounds: dict[str, int]) -> int:
     with psycopg.connect(database_url(role="loader")) as conn:
         count = conn.execute(statement, bounds).rowcount
         conn.commit()

@@ -16,22 +16,20 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from psycopg import sql
-
 from credit_warehouse.feeds.registry import Feed, get_feed
 from credit_warehouse.settings import PROJECT_ROOT, ConfigurationError
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations" / "gate_rules"
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
-# identifier forms a value may take; each is checked by the one util.* implementation, on the value as written
-# ({v}) or normalised once per row by util.normalize_code ({code})
+# identifier forms a value may take, as SQL over the value as written ({c}); each is checked by the one util.*
+# implementation
 IDENTIFIER_FORMS = {
-    "uscc": sql.SQL("util.uscc_is_valid({code})"),
-    "org_code": sql.SQL("util.org_code_is_valid({code})"),
+    "uscc": "util.uscc_is_valid(util.normalize_code({c}))",
+    "org_code": "util.org_code_is_valid(util.normalize_code({c}))",
     # a vault token replaced a number that was valid on the delivery date {d} when loaded (security/vault.py)
-    "resident_id": sql.SQL("(util.is_vault_token({v}) or util.resident_id_is_valid({code}, {d}))"),
-    "resident_id_masked": sql.SQL("coalesce(util.resident_id_is_masked({code}), false)"),
+    "resident_id": "(util.is_vault_token({c}) or util.resident_id_is_valid(util.normalize_code({c}), {d}))",
+    "resident_id_masked": "coalesce(util.resident_id_is_masked(util.normalize_code({c})), false)",
 }
 
 _RULE_KEYS: dict[str, tuple[set[str], set[str]]] = {
