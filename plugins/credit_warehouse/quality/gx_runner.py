@@ -3,7 +3,8 @@
 Each row-level check becomes an UnexpectedRowsExpectation selecting ``_row_number`` and the masked
 value of failing rows; two batch-level schema expectations (column set, required columns not
 entirely empty) come from the registry. GX runs them through its SQLAlchemy data source against a
-query asset holding exactly one batch of raw.<feed>; no row is pulled into pandas.
+table asset on a view holding exactly one batch of raw.<feed> (not a query asset: GX learns a query's
+columns by running it and fetching every row); no row is pulled into pandas.
 
 GX is imported lazily (quality/gx.py).
 """
@@ -15,6 +16,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import psycopg
 from psycopg import sql
 
 from credit_warehouse.feeds.registry import RAW_META_COLUMNS, Feed
@@ -24,6 +26,7 @@ from credit_warehouse.quality.suites import Check, Suite
 from credit_warehouse.settings import database_url, sqlalchemy_url
 
 SAMPLE_SIZE = 5
+BATCH_VIEW_SCHEMA = "quarantine"  # the loader's, as the gate is
 COLUMNS_MATCH = "columns_match_registry"
 REQUIRED_POPULATED = "required_columns_populated"
 
@@ -50,7 +53,6 @@ def validate_batch(feed: Feed, suite: Suite, checks: list[Check], batch_id: int,
     """Runs the suite on one batch of the night ``night`` (the batch's logical date, the run's name in the
     kept validation store); ``required_populated`` is checks.required_populated_query's text."""
     gx = import_gx()
-    from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import (
         DataContextConfig,
         InMemoryStoreBackendDefaults,
@@ -66,14 +68,32 @@ def validate_batch(feed: Feed, suite: Suite, checks: list[Check], batch_id: int,
         data_docs_sites={data_docs.SITE_NAME: data_docs.site_config()},
         progress_bars=ProgressBarsConfig(globally=False),
     ))
+    with _batch_view(feed, batch_id) as view:
+        return _validate(gx, context, view, feed, suite, checks, batch_id, required_populated, night)
+
+
+@contextlib.contextmanager
+def _batch_view(feed: Feed, batch_id: int):
+    """A view of the batch's rows for GX to validate as a table, dropped afterwards."""
+    name = f"{feed.raw_table}__gate_batch_{int(batch_id)}"
+    view = sql.Identifier(BATCH_VIEW_SCHEMA, name)
+    with psycopg.connect(database_url(role="loader"), autocommit=True) as conn:
+        conn.execute(sql.SQL("create or replace view {} as select * from {} where _batch_id = {}").format(
+            view, sql.Identifier("raw", feed.raw_table), sql.Literal(int(batch_id))))
+        try:
+            yield name
+        finally:
+            conn.execute(sql.SQL("drop view if exists {}").format(view))
+
+
+def _validate(gx, context, view: str, feed: Feed, suite: Suite, checks: list[Check], batch_id: int,
+              required_populated: str | None, night: str) -> ValidationOutcome:
+    from great_expectations.core.run_identifier import RunIdentifier
+
     url = sqlalchemy_url(database_url(role="loader"))
     source = context.data_sources.add_postgres(name="warehouse", connection_string=url)
-    asset = source.add_query_asset(
-        name=f"{feed.name}_batch_{batch_id}",
-        query=sql.SQL("select * from {} where _batch_id = {}")
-        .format(sql.Identifier("raw", feed.raw_table), sql.Literal(int(batch_id)))
-        .as_string(),
-    )
+    asset = source.add_table_asset(name=f"{feed.name}_batch_{batch_id}", table_name=view,
+                                   schema_name=BATCH_VIEW_SCHEMA)
     batch_definition = asset.add_batch_definition_whole_table("batch")
 
     expectations = gx.ExpectationSuite(name=suite.name, meta={"version": suite.version, "file": suite.path.name})
