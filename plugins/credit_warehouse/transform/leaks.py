@@ -42,17 +42,28 @@ class Leak:
 
 
 def warned_relations(target: Path) -> list[tuple[str, str, str]]:
-    """(schema, name, materialization) of every model whose personal-data test warned in the last dbt run."""
+    """(schema, name, materialization) of every model whose personal-data test warned in the last dbt run,
+    then of every table built from one of them: they copy its rows, and not every one is tested itself
+    (the test sits where data enters, not on each copy of it)."""
     results = json.loads((target / "run_results.json").read_text())["results"]
-    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
-    relations = []
+    manifest = json.loads((target / "manifest.json").read_text())
+    nodes, children = manifest["nodes"], manifest.get("child_map", {})
+    warned = []
     for result in results:
         test = nodes.get(result["unique_id"], {})
         if (test.get("test_metadata") or {}).get("name") != LEAK_TEST or result["status"] not in WARNED:
             continue
-        model = nodes[test["depends_on"]["nodes"][0]]
-        relations.append((model["schema"], model["alias"], model["config"]["materialized"]))
-    return relations
+        warned.append(test["depends_on"]["nodes"][0])
+    found: dict[str, None] = dict.fromkeys(warned)
+    pending = list(warned)
+    while pending:
+        for child in children.get(pending.pop(), []):
+            node = nodes.get(child, {})
+            if child not in found and node.get("resource_type") == "model" \
+                    and node["config"]["materialized"] in ("table", "incremental"):
+                found[child] = None
+                pending.append(child)
+    return [(nodes[n]["schema"], nodes[n]["alias"], nodes[n]["config"]["materialized"]) for n in found]
 
 
 def contain(relations: list[tuple[str, str, str]]) -> list[Leak]:

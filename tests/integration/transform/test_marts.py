@@ -326,6 +326,33 @@ def test_a_number_past_the_gate_is_masked_and_alerted_and_the_build_goes_on(seco
     assert "WARN=0" in again.stdout and contain_leaks(NIGHT_TWO, target_dir()) == []
 
 
+def test_a_number_in_the_history_is_masked_in_every_table_built_from_it(second_night):
+    """The current-record table is not scanned itself (its rows are the history's): a number the history's
+    test finds is masked in both."""
+    from credit_warehouse.transform.dbt import target_dir
+    from credit_warehouse.transform.leaks import contain_leaks
+
+    conn = second_night
+    note = f"经办人{PERSON_ID}"
+    [key] = conn.execute(
+        "update intermediate.int_credit_record__history set details = details || jsonb_build_object('note', %s::text) "
+        "where (record_kind, record_key) = (select c.record_kind, c.record_key "
+        "from intermediate.int_credit_record__current as c order by 1, 2 limit 1) "
+        "returning record_kind || ':' || record_key", (note,)).fetchone()
+    conn.execute("update intermediate.int_credit_record__current set details = details || jsonb_build_object('note', "
+                  "%s::text) where record_kind || ':' || record_key = %s", (note, key))
+    tested = run_dbt(["test", "--select", "int_credit_record__history int_credit_record__current", "--vars", VARS])
+    assert tested.returncode == 0 and "WARN=1" in tested.stdout
+
+    leaks = contain_leaks(NIGHT_TWO, target_dir())
+    assert {(leak.relation, leak.column, leak.masked) for leak in leaks} >= {
+        ("intermediate.int_credit_record__history", "details", True),
+        ("intermediate.int_credit_record__current", "details", True)}
+    for table in ("int_credit_record__history", "int_credit_record__current"):
+        assert query(conn, sql.SQL("select count(*) as n from intermediate.{} as t where t::text like %s").format(
+            sql.Identifier(table)), (f"%{PERSON_ID}%",))[0]["n"] == 0, table
+
+
 def test_the_night_report_draws_its_charts_in_a_browser_without_errors(second_night, browser):
     from credit_warehouse.reports.night import write_night_report
 
