@@ -17,14 +17,14 @@ import time
 from datetime import date
 
 from credit_warehouse.orchestration.airflow_env import airflow_env, migrate_metadata
-from credit_warehouse.transform.dbt import run_dbt
+from credit_warehouse.transform.dbt import night_vars, run_dbt
 from credit_warehouse.warehouse import embedded
 from credit_warehouse_dev.run_dags import RESULT_PREFIX
 
 
 def bare(day: date) -> float:
     started = time.monotonic()
-    run_dbt(["build", "--fail-fast", "--vars", json.dumps({"as_of_date": day.isoformat()})])
+    run_dbt(["build", "--fail-fast", "--vars", night_vars(day)])
     run_dbt(["docs", "generate"])
     return time.monotonic() - started
 

@@ -104,13 +104,13 @@ def _stage(name: str) -> dict:
     if name == "load":
         return _load_and_gate(NIGHT)
     if name in ("dbt_full", "dbt_incr"):
-        from credit_warehouse.transform.dbt import run_dbt
+        from credit_warehouse.transform.dbt import night_vars, run_dbt
 
         day = NIGHT if name == "dbt_full" else NIGHT + timedelta(days=1)
         extra = ["--full-refresh"] if name == "dbt_full" else []
         figures = {} if name == "dbt_full" else _load_and_gate(day)
         started = time.perf_counter()
-        run_dbt(["build", *extra, "--vars", json.dumps({"as_of_date": day.isoformat()})])
+        run_dbt(["build", *extra, "--vars", night_vars(day)])  # the night's own build
         return {**figures, "seconds": time.perf_counter() - started, "slowest": _slowest_nodes()}
     if name == "publish":
         import socket

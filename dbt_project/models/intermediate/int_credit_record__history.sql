@@ -2,6 +2,7 @@
     config(
         materialized='incremental',
         incremental_strategy='append',
+        on_schema_change='append_new_columns',
         indexes=[
             {'columns': ['record_kind', 'record_key']},
             {'columns': ['batch_id']},
@@ -110,7 +111,9 @@ with reports as (
             staged.reported_on,
             staged.batch_id,
             staged.row_number,
-            staged.loaded_at
+            staged.loaded_at,
+            -- the dbt invocation that appended the row: a night's personal-data test scans only its own rows
+            '{{ invocation_id }}'::text as appended_by_invocation
         from {{ ref(kind['model']) }} as staged
         where
             {{ kind.get('where', 'true') }}  -- noqa: LT02

@@ -151,18 +151,17 @@ def build_warehouse(day: date, trigger: str, missing: list[str]) -> dict:
     in one `dbt build` as of the night's date, the sources' freshness, then the docs site; objection and repair
     deadlines overdue or near are alerted. dbt's lines stream into the task log; each command's run results are
     kept per night. Returns the marts Asset event's extra."""
-    import json
 
     from credit_warehouse.alerts.correction_deadlines import alert_correction_deadlines
     from credit_warehouse.alerts.deliveries import alert_build_incomplete
     from credit_warehouse.load import deliveries
     from credit_warehouse.security.person_link import link_persons
-    from credit_warehouse.transform.dbt import run_dbt, target_dir
+    from credit_warehouse.transform.dbt import night_vars, run_dbt, target_dir
     from credit_warehouse.transform.freshness import source_freshness
     from credit_warehouse.transform.leaks import contain_leaks
 
     persons = link_persons(day)
-    build = run_dbt(["build", "--fail-fast", "--vars", json.dumps({"as_of_date": day.isoformat()})], night=day)
+    build = run_dbt(["build", "--fail-fast", "--vars", night_vars(day)], night=day)
     leaks = contain_leaks(day, target_dir())
     freshness = source_freshness(day)
     run_dbt(["docs", "generate"])

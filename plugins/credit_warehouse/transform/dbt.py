@@ -6,6 +6,7 @@ one place that fills them from our settings, for the night, the tests and ``cred
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -50,6 +51,11 @@ def target_dir() -> Path:
 def runs_dir(day: date) -> Path:
     """Where the run results of one night's dbt commands are kept (the target folder keeps only the last)."""
     return state_dir() / "dbt_runs" / day.isoformat()
+
+
+def night_vars(day: date) -> str:
+    """The --vars of a night's build: its date, and personal-data tests of append-only models on new rows."""
+    return json.dumps({"as_of_date": day.isoformat(), "personal_data_scan": "new_rows"})
 
 
 def run_dbt(args: list[str], check: bool = True, night: date | None = None) -> subprocess.CompletedProcess:
