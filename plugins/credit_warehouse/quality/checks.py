@@ -5,8 +5,8 @@ several checks share by alias (``_gate_v<n>``: a parsed date, a USCC's validity)
 computes first (``CompiledChecks.rows``). Checks of the business key read three columns computed over
 the whole batch (``key_columns_sql``): ``_key``, ``_key_seq`` (1 for the first row carrying that key)
 and ``_key_first``, plus ``_content`` when the key is also checked against earlier accepted batches.
-Values shown for a failing row are
-masked: ID columns by util.mask_resident_id, any ID-shaped run inside other text likewise.
+Values shown for a failing row are masked: ID columns by util.mask_resident_id, any ID-shaped run
+inside other text likewise.
 """
 
 from __future__ import annotations
