@@ -67,9 +67,13 @@ def database_url(database: str | None = None, role: str | None = None, driver: s
     return urlunsplit((scheme, netloc, f"/{database}", parts.query, ""))
 
 
-def sqlalchemy_url(url: str) -> str:
-    """The URL for SQLAlchemy (GX, Airflow's metadata): the psycopg 3 driver named explicitly."""
-    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+def sqlalchemy_url(url: str, search_path: str | None = None) -> str:
+    """The URL for SQLAlchemy (GX, Airflow's metadata): the psycopg 3 driver named explicitly; with
+    ``search_path``, the schema unqualified names resolve in (how GX is told a table's schema)."""
+    url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    if search_path:
+        url += ("&" if "?" in url else "?") + f"options=-csearch_path%3D{search_path}"
+    return url
 
 
 def mask_url(url: str) -> str:

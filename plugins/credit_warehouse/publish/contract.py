@@ -153,11 +153,11 @@ def check_staged_rows(max_outbox_id: int) -> tuple[int, dict[int, list[ContractF
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = gx.data_context.types.base.ProgressBarsConfig(globally=False)
     source = context.data_sources.add_postgres(
-        name="warehouse_publisher", connection_string=sqlalchemy_url(url)
+        name="warehouse_publisher", connection_string=sqlalchemy_url(url, search_path=STAGED_SCHEMA)
     )
     # a table asset, not a query: GX learns a query's columns by running it and fetching every row into this
     # process (344 MB at 300k staged rows, once per expectation type), a table's from the catalog
-    asset = source.add_table_asset(name="publish_outbox_staged", table_name=STAGED_NAME, schema_name=STAGED_SCHEMA)
+    asset = source.add_table_asset(name="publish_outbox_staged", table_name=STAGED_NAME)
     batch = asset.add_batch_definition_whole_table("staged").get_batch()
     suite = context.suites.add(build_suite(gx, definition))
     # GX caps the failing-row list of SQL validations at partial_unexpected_count (20 by default), even

@@ -90,10 +90,9 @@ def _validate(gx, context, view: str, feed: Feed, suite: Suite, checks: list[Che
               required_populated: str | None, night: str) -> ValidationOutcome:
     from great_expectations.core.run_identifier import RunIdentifier
 
-    url = sqlalchemy_url(database_url(role="loader"))
+    url = sqlalchemy_url(database_url(role="loader"), search_path=BATCH_VIEW_SCHEMA)
     source = context.data_sources.add_postgres(name="warehouse", connection_string=url)
-    asset = source.add_table_asset(name=f"{feed.name}_batch_{batch_id}", table_name=view,
-                                   schema_name=BATCH_VIEW_SCHEMA)
+    asset = source.add_table_asset(name=f"{feed.name}_batch_{batch_id}", table_name=view)
     batch_definition = asset.add_batch_definition_whole_table("batch")
 
     expectations = gx.ExpectationSuite(name=suite.name, meta={"version": suite.version, "file": suite.path.name})
