@@ -43,7 +43,6 @@ def _literals(values: list[str]) -> sql.Composable:
 # USCC, or a penalty category, repeats in thousands of rows. kind: (SQL over the value {c}, per distinct value)
 _ROW_VALUES: dict[str, tuple[str, bool]] = {
     "trimmed": ("util.null_if_placeholder({c})", False),
-    "code": ("util.normalize_code({c})", False),
     "date": ("util.parse_cn_date({c})", False),
     "number": ("(case when util.null_if_placeholder({c}) ~ {number} then util.null_if_placeholder({c})::numeric end)",
                False),
@@ -291,7 +290,8 @@ class _Compiler:
 
     def _org_code_linked(self, spec):
         org, uscc = spec["column"], spec["uscc_column"]
-        code = self.once("code", org)
+        # computed only where the conditions before it hold (no USCC, a valid code): few rows, not once per row
+        code = sql.SQL("util.normalize_code({})").format(self.trimmed(org))
         linked = sql.SQL("util.usccs_embedding({}, {}, {})").format(
             code, sql.Literal(self.feed.raw_table), sql.Literal(self.batch_id))
         self.add("org_code_linked", org, sql.SQL("{} and {} and {} and {} <> 1").format(
