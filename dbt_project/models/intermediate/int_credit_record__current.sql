@@ -36,13 +36,16 @@ latest as (
     where report_rank = 1
 )
 
+{#- checked as the history row came; rows appended before that column existed hold null -#}
+{%- set valid_uscc = "coalesce(latest.has_valid_uscc, util.uscc_is_valid(latest.uscc))" %}
+
 select
     latest.record_kind,
     latest.record_key,
     latest.source_feed,
     latest.doc_no,
     coalesce(
-        case when util.uscc_is_valid(latest.uscc) then latest.uscc end,
+        case when {{ valid_uscc }} then latest.uscc end,
         person_link.person_key,
         latest.person_key,
         by_org_code.uscc,
@@ -51,7 +54,7 @@ select
         'REG-' || split_part(latest.legacy_reg_nos, ' ', 1)
     ) as subject_key,
     case
-        when util.uscc_is_valid(latest.uscc) then 'uscc'
+        when {{ valid_uscc }} then 'uscc'
         when person_link.person_key is not null or latest.person_key is not null then 'person_key'
         when by_org_code.uscc is not null then 'org_code'
         when by_legacy_code.uscc is not null then 'legacy_reg_no'

@@ -137,6 +137,9 @@ with reports as (
     {%- endfor %}
 )
 
-select *
+select
+    *,
+    -- checked once, as the row comes: the current-record model reads it for every record every night
+    util.uscc_is_valid(uscc) as has_valid_uscc
 from reports
 where record_key is not null

@@ -173,7 +173,9 @@ hashed as (
 
 select
     hashed.*,
-    now() as updated_at
+    now() as updated_at,
+    -- the invocation that wrote the row: a night's personal-data test scans only the rows it rewrote
+    '{{ invocation_id }}' as written_by_invocation
 from hashed
 {%- if is_incremental() %}
     where not exists (

@@ -7,12 +7,24 @@
     One scan of the model for all its columns (a view is computed once, not once per column): a row's columns
     are joined and tested at once with util.may_hold_resident_id, and the exact detector runs only on the
     columns of the rows it lets through.
-    An append-only model names its new_rows_column (the invocation that appended a row): with the var
-    personal_data_scan = 'new_rows' (the nightly build's), only the rows this invocation appended are scanned,
-    the others having been scanned when they came.
+    A model whose rows come night by night names its new rows: new_rows = {column, equals}, where equals is
+    invocation_id (an append-only table: the rows this invocation appended) or as_of_date (a staging view:
+    the rows the night's deliveries brought, its reported_on). With the var personal_data_scan = 'new_rows'
+    (the nightly build's) only those are scanned, the others having been scanned the night they came; a
+    bare dbt test scans every row.
 #}
-{% test no_full_resident_id(model, new_rows_column=none) %}
+{% test no_full_resident_id(model, new_rows=none) %}
     {{ config(severity='warn') }}
+    {%- set new_rows_value = none -%}
+    {%- if new_rows and var('personal_data_scan', 'all') == 'new_rows' -%}
+        {%- if new_rows.equals == 'invocation_id' -%}
+            {%- set new_rows_value = "'" ~ invocation_id ~ "'" -%}
+        {%- elif new_rows.equals == 'as_of_date' -%}
+            {%- set new_rows_value = as_of_date() -%}
+        {%- else -%}
+            {{ exceptions.raise_compiler_error("no_full_resident_id: new_rows.equals must be invocation_id or as_of_date, got '" ~ new_rows.equals ~ "'") }}
+        {%- endif -%}
+    {%- endif -%}
     {%- set scanned = [] -%}
     {%- if execute -%}
         {%- for column in adapter.get_columns_in_relation(model) -%}
@@ -35,8 +47,8 @@
         ) as scanned (column_name, value)
         where
             true
-            {%- if new_rows_column and var('personal_data_scan', 'all') == 'new_rows' %}
-                and model_row.{{ adapter.quote(new_rows_column) }} = '{{ invocation_id }}'
+            {%- if new_rows_value %}
+                and model_row.{{ adapter.quote(new_rows.column) }} = {{ new_rows_value }}
             {%- endif %}
             and util.may_hold_resident_id(concat_ws(
                 '|'

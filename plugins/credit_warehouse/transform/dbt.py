@@ -54,7 +54,7 @@ def runs_dir(day: date) -> Path:
 
 
 def night_vars(day: date) -> str:
-    """The --vars of a night's build: its date, and personal-data tests of append-only models on new rows."""
+    """The --vars of a night's build: its date, and personal-data tests on the rows new that night."""
     return json.dumps({"as_of_date": day.isoformat(), "personal_data_scan": "new_rows"})
 
 

@@ -4,8 +4,8 @@ warehouse, not tomorrow's).
 
 Three builds on a warehouse of its own: night one as of night one; night two (its corrections, a
 re-report of a night-one penalty with another fine, a new listing) as of night two; then night one again.
-The snapshot is history by design (when a change was seen) and is not compared; updated_at says when a
-row was last rewritten, so it is left out too.
+The snapshot is history by design (when a change was seen) and is not compared; updated_at and
+written_by_invocation say when and by which build a row was last rewritten, so they are left out too.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from .nights import ACME, HONOUR, NIGHT_ONE, NIGHT_TWO, _listing, _penalty, nigh
 
 pytestmark = pytest.mark.integration
 
-WALL_CLOCK_COLUMNS = {"updated_at"}
+WALL_CLOCK_COLUMNS = {"updated_at", "written_by_invocation"}
 
 
 def _build(day) -> None:
