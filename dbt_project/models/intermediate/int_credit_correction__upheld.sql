@@ -1,3 +1,4 @@
+{{ config(indexes=[{'columns': ['record_kind', 'record_doc_no']}]) }}
 -- Upheld corrections that change a record's status: 信用修复 (repair: ends a listing or a
 -- publicity early), 异议撤销 (withdraw: the record should never have been published) and 异议更正
 -- (correct: the record is withheld from public view and the national interface until the department
