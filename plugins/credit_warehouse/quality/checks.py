@@ -448,12 +448,15 @@ def remember_usccs(conn: psycopg.Connection, feed: Feed, batch_id: int) -> None:
     """The valid USCCs of an accepted batch's accepted rows into ops.known_uscc (for org_code_linked)."""
     if "uscc" not in feed.column_names:
         return
+    # validated once per distinct code, not per row (a company's USCC repeats in many rows of a batch):
+    # offset 0 keeps PostgreSQL from pushing the validity test below the distinct
     conn.execute(sql.SQL(
         "insert into ops.known_uscc (uscc, org_code, first_batch_id) "
-        "select distinct u.code, substr(u.code, 9, 9), {batch} from {raw} as r "
-        "cross join lateral (select util.normalize_code(util.null_if_placeholder(r.uscc)) as code) as u "
-        "where r._batch_id = {batch} and util.uscc_is_valid(u.code) and not exists (select 1 from {quarantine} as q "
-        "where q._batch_id = r._batch_id and q._row_number = r._row_number) on conflict (uscc) do nothing"
+        "select u.code, substr(u.code, 9, 9), {batch} from (select distinct "
+        "util.normalize_code(util.null_if_placeholder(r.uscc)) as code from {raw} as r "
+        "where r._batch_id = {batch} and not exists (select 1 from {quarantine} as q "
+        "where q._batch_id = r._batch_id and q._row_number = r._row_number) offset 0) as u "
+        "where util.uscc_is_valid(u.code) on conflict (uscc) do nothing"
     ).format(batch=sql.Literal(batch_id), raw=sql.Identifier("raw", feed.raw_table),
              quarantine=sql.Identifier("quarantine", feed.raw_table)))
 
@@ -464,7 +467,7 @@ def remember_records(conn: psycopg.Connection, feed: Feed, batch_id: int) -> Non
     conn.execute(sql.SQL(
         "insert into ops.accepted_record (feed, record_key, content_md5, batch_id) "
         "select {feed}, k.record_key, md5({content}), {batch} from {raw} as r "
-        "cross join lateral (select {key} as record_key) as k "
+        "cross join lateral (select {key} as record_key offset 0) as k "  # the key computed once, not per use
         "where r._batch_id = {batch} and k.record_key is not null and not exists (select 1 from {quarantine} as q "
         "where q._batch_id = r._batch_id and q._row_number = r._row_number) on conflict do nothing"
     ).format(feed=sql.Literal(feed.name), content=content_expression(feed, "r"), key=key_expression(feed, "r"),
