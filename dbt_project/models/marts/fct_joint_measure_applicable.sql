@@ -24,7 +24,9 @@ listings as (
     from {{ ref('fct_blacklist_listing') }}
 ),
 
-honours as (
+-- materialized: the few measures are joined to it, and the planner (which cannot see how many a filtered
+-- seed CTE holds) would otherwise scan fct_credit_record once per measure
+honours as materialized (
     select
         record_id,
         subject_key,
