@@ -27,20 +27,23 @@ $$;
 create or replace function util.org_code_is_valid(code text) returns boolean
 language plpgsql immutable parallel safe as $$
 declare
+    b bytea;
     total int;
 begin
     if code is null or code !~ '^[0-9A-Z]{8}[0-9X]$' then
         return false;
     end if;
+    -- ASCII once the shape is checked: byte i is character i + 1; digits count 0-9, letters 10 on (A)
+    b := convert_to(code, 'UTF8');
     total := (
-            (ascii(substr(code, 1, 1)) - case when substr(code, 1, 1) <= '9' then 48 else 55 end) * 3
-          + (ascii(substr(code, 2, 1)) - case when substr(code, 2, 1) <= '9' then 48 else 55 end) * 7
-          + (ascii(substr(code, 3, 1)) - case when substr(code, 3, 1) <= '9' then 48 else 55 end) * 9
-          + (ascii(substr(code, 4, 1)) - case when substr(code, 4, 1) <= '9' then 48 else 55 end) * 10
-          + (ascii(substr(code, 5, 1)) - case when substr(code, 5, 1) <= '9' then 48 else 55 end) * 5
-          + (ascii(substr(code, 6, 1)) - case when substr(code, 6, 1) <= '9' then 48 else 55 end) * 8
-          + (ascii(substr(code, 7, 1)) - case when substr(code, 7, 1) <= '9' then 48 else 55 end) * 4
-          + (ascii(substr(code, 8, 1)) - case when substr(code, 8, 1) <= '9' then 48 else 55 end) * 2
+            (get_byte(b, 0) - case when get_byte(b, 0) <= 57 then 48 else 55 end) * 3
+          + (get_byte(b, 1) - case when get_byte(b, 1) <= 57 then 48 else 55 end) * 7
+          + (get_byte(b, 2) - case when get_byte(b, 2) <= 57 then 48 else 55 end) * 9
+          + (get_byte(b, 3) - case when get_byte(b, 3) <= 57 then 48 else 55 end) * 10
+          + (get_byte(b, 4) - case when get_byte(b, 4) <= 57 then 48 else 55 end) * 5
+          + (get_byte(b, 5) - case when get_byte(b, 5) <= 57 then 48 else 55 end) * 8
+          + (get_byte(b, 6) - case when get_byte(b, 6) <= 57 then 48 else 55 end) * 4
+          + (get_byte(b, 7) - case when get_byte(b, 7) <= 57 then 48 else 55 end) * 2
     );
     -- 11 - total mod 11, where 10 is written X and 11 is written 0
     return substr('123456789X0', 11 - total % 11, 1) = substr(code, 9, 1);
@@ -48,8 +51,8 @@ end
 $$;
 
 -- GB 32100 Unified Social Credit Code: its own check character and its embedded organisation code.
--- Once the shape is checked the code is ASCII: its bytes are read directly (get_byte is a few times cheaper
--- than substr and strpos, and this runs on every row of every batch with a USCC).
+-- Once the shape is checked the code is ASCII: its bytes are read directly (get_byte is cheaper than
+-- substr and strpos per character, and this runs on every row of every batch with a USCC).
 create or replace function util.uscc_is_valid(code text) returns boolean
 language plpgsql immutable parallel safe as $$
 declare
@@ -86,19 +89,7 @@ begin
     if get_byte(alphabet, get_byte(b, 17)) <> (31 - total % 31) % 31 then
         return false;
     end if;
-    -- the organisation code (characters 9 to 17) as util.org_code_is_valid checks it: digits count 0-9,
-    -- letters 10 on (A); 11 - total mod 11, where 10 is written X and 11 is written 0
-    total := (
-            (get_byte(b, 8) - case when get_byte(b, 8) <= 57 then 48 else 55 end) * 3
-          + (get_byte(b, 9) - case when get_byte(b, 9) <= 57 then 48 else 55 end) * 7
-          + (get_byte(b, 10) - case when get_byte(b, 10) <= 57 then 48 else 55 end) * 9
-          + (get_byte(b, 11) - case when get_byte(b, 11) <= 57 then 48 else 55 end) * 10
-          + (get_byte(b, 12) - case when get_byte(b, 12) <= 57 then 48 else 55 end) * 5
-          + (get_byte(b, 13) - case when get_byte(b, 13) <= 57 then 48 else 55 end) * 8
-          + (get_byte(b, 14) - case when get_byte(b, 14) <= 57 then 48 else 55 end) * 4
-          + (get_byte(b, 15) - case when get_byte(b, 15) <= 57 then 48 else 55 end) * 2
-    );
-    return substr('123456789X0', 11 - total % 11, 1) = substr(code, 17, 1);
+    return util.org_code_is_valid(substr(code, 9, 9));
 end
 $$;
 
