@@ -11,6 +11,7 @@ inside other text likewise.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -366,13 +367,17 @@ def gx_query(composed: sql.Composable, conn: psycopg.Connection) -> str:
 
 def quarantined_rows_query(feed: Feed, batch_id: int, name: str, column: str | None) -> sql.Composable:
     """The rows of a batch the one quarantine pass found failing a check, with the value it showed: what GX
-    reports for that expectation (each condition is computed once per row, in that pass, never again)."""
+    reports for that expectation (each condition is computed once per row, in that pass, never again).
+    The reasons' containment finds them through the quarantine table's GIN index: on a batch held with most
+    of its rows failing, each expectation reads its own rows, not every row's reasons."""
+    reason = json.dumps([{"expectation": name, "column": column}], ensure_ascii=False)
     return sql.SQL(
         "select q._row_number, reason ->> 'value' as value from {} as q "
         "cross join lateral jsonb_array_elements(q.reasons) as reason where q._batch_id = {} "
+        "and q.reasons @> {}::jsonb "
         "and reason ->> 'expectation' = {} and (reason ->> 'column') is not distinct from {} order by 1"
-    ).format(sql.Identifier("quarantine", feed.raw_table), sql.Literal(int(batch_id)), sql.Literal(name),
-             sql.Literal(column))
+    ).format(sql.Identifier("quarantine", feed.raw_table), sql.Literal(int(batch_id)), sql.Literal(reason),
+             sql.Literal(name), sql.Literal(column))
 
 
 def required_populated_query(feed: Feed, conn: psycopg.Connection, layout: str | None = None) -> str | None:

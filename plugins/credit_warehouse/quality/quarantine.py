@@ -56,6 +56,9 @@ def ensure_quarantine_tables(conn: psycopg.Connection) -> list[str]:
             ).format(table, columns))
             for column in feed.column_names:
                 conn.execute(sql.SQL("alter table {} add column if not exists {} text").format(table, _ident(column)))
+            # each expectation's rows for GX (checks.quarantined_rows_query) by containment of its reason
+            conn.execute(sql.SQL("create index if not exists {} on {} using gin (reasons jsonb_path_ops)").format(
+                _ident(f"{feed.raw_table}_reasons"), table))
             created.append(f"quarantine.{feed.raw_table}")
     finally:
         if not is_owner:
