@@ -16,14 +16,12 @@
 {% test no_full_resident_id(model, new_rows=none) %}
     {{ config(severity='warn') }}
     {%- set new_rows_value = none -%}
+    {#- a wrong `equals` fails every build, not only the nightly one that reads it -#}
+    {%- if new_rows and new_rows.equals not in ('invocation_id', 'as_of_date') -%}
+        {{ exceptions.raise_compiler_error("no_full_resident_id: new_rows.equals must be invocation_id or as_of_date, got '" ~ new_rows.equals ~ "'") }}
+    {%- endif -%}
     {%- if new_rows and var('personal_data_scan', 'all') == 'new_rows' -%}
-        {%- if new_rows.equals == 'invocation_id' -%}
-            {%- set new_rows_value = "'" ~ invocation_id ~ "'" -%}
-        {%- elif new_rows.equals == 'as_of_date' -%}
-            {%- set new_rows_value = as_of_date() -%}
-        {%- else -%}
-            {{ exceptions.raise_compiler_error("no_full_resident_id: new_rows.equals must be invocation_id or as_of_date, got '" ~ new_rows.equals ~ "'") }}
-        {%- endif -%}
+        {%- set new_rows_value = "'" ~ invocation_id ~ "'" if new_rows.equals == 'invocation_id' else as_of_date() -%}
     {%- endif -%}
     {%- set scanned = [] -%}
     {%- if execute -%}
