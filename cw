@@ -62,8 +62,11 @@ ensure_debian_packages() {
   [[ $(id -u) -eq 0 ]] || sudo=(sudo)
   echo "cw: installing Debian packages ${missing[*]} (once) ..." >&2
   export DEBIAN_FRONTEND=noninteractive
-  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 \
-    || { "${sudo[@]}" apt-get update -qq >/dev/null && "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; } \
+  # another apt run (a second checkout's setup, unattended upgrades on a fresh machine) holds dpkg's lock
+  # for a while: wait for it instead of failing
+  local apt=("${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600)
+  "${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 \
+    || { "${apt[@]}" update -qq >/dev/null && "${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; } \
     || fail "could not install ${missing[*]}; install them by hand (apt-get install ${missing[*]})."
 }
 
