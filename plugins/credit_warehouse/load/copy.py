@@ -11,6 +11,7 @@ from psycopg import sql
 from credit_warehouse.feeds.headers import Row
 from credit_warehouse.feeds.registry import Feed
 from credit_warehouse.load.raw_tables import raw_table, row_sequence
+from credit_warehouse.security.id_lines import IdLines
 
 META_COLUMNS = ("_batch_id", "_row_number", "_source")
 
@@ -70,12 +71,16 @@ def copy_csv_bytes(
     delimiter: str,
     encoding: str,
     source: str,
-) -> int:
+) -> tuple[int, list[int] | None]:
     """COPY a CSV file's bytes as they are into raw.<feed>, PostgreSQL decoding and parsing (the fast path).
 
     Only for a clean layout (every header maps to a column); the caller runs it inside a savepoint and
     falls back to the Python path on any error, which then names the row and field. Quoted empty
     fields become NULL like unquoted ones (FORCE_NULL), as in the Python path.
+
+    Returns the record count and, for a feed bearing personal data, the rows that may hold a resident-ID
+    number (read off the bytes as they stream, see IdLines), or None when they cannot be told: a value
+    spans lines or a line ends with a bare CR, so a line number is not a row number.
     """
     conn.execute(
         "select set_config('credit_warehouse.batch_id', %s, true), set_config('credit_warehouse.source', %s, true)",
@@ -87,14 +92,19 @@ def copy_csv_bytes(
         "copy {} ({}) from stdin (format csv, header true, delimiter {}, encoding {}, force_null ({}))"
     ).format(raw_table(feed), columns, sql.Literal(delimiter), sql.Literal(PG_ENCODINGS[encoding]), columns)
     lines = LineCounter()
+    ids = IdLines(encoding) if feed.personal_id_columns else None
     with conn.cursor() as cursor:
         with cursor.copy(statement) as copy, path.open("rb") as handle:
             while chunk := handle.read(1 << 20):
                 lines.feed(chunk)
+                if ids:
+                    ids.feed(chunk)
                 copy.write(chunk)
         records = cursor.rowcount
     account_for_lines(conn, feed, batch_id, source, lines.total, records)
-    return records
+    if ids is None or lines.total != 1 + records or ids.newlines != lines.ends:
+        return records, None
+    return records, [line - 1 for line in ids.finish() if line > 1]  # line 1 is the header
 
 
 class LineCounter:

@@ -16,7 +16,7 @@ import psycopg
 from psycopg import sql
 
 from credit_warehouse.feeds.registry import load_registry
-from credit_warehouse.security.vault import decrypt
+from credit_warehouse.security.vault import Keys
 from credit_warehouse.settings import database_url
 
 OUTCOMES = ("linked", "ambiguous", "unmatched")
@@ -75,10 +75,11 @@ def link_persons(day: date | None = None, conn: psycopg.Connection | None = None
             "right(cells.id_masked, 4) and named.person_name = cells.person_name and {named_by_then} "
             "where cells.person_name is not null group by 1, 2").format(
             cells=_masked_cells(day), named_by_then=_up_to(day, sql.SQL("named.first_batch_id")))).fetchall()
-        links = []
+        links, vault = [], Keys()
         for masked, name, keys, ciphertexts in rows:
             if keys and _shows_more(masked):
-                keys = [key for key, secret in zip(keys, ciphertexts, strict=True) if _agrees(masked, decrypt(secret))]
+                keys = [key for key, secret in zip(keys, ciphertexts, strict=True)
+                        if _agrees(masked, vault.decrypt(secret))]
             outcome = "linked" if len(keys) == 1 else "ambiguous" if keys else "unmatched"
             links.append((masked, name, keys[0] if outcome == "linked" else None, len(keys), outcome))
         conn.execute("delete from ops.person_link")

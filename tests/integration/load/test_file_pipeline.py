@@ -341,3 +341,51 @@ def test_every_line_of_a_file_is_accounted_for_by_header_records_and_quoted_line
         with pytest.raises(LinesUnaccounted, match=r"a.csv: 7 lines but the header, 3 records and 2 line break\(s\) "
                                                    r"inside quoted values account for 6; nothing was loaded"):
             account_for_lines(superuser_conn, feed, outcome.batch_id, "a.csv", 7, 3)
+
+
+def test_the_vault_reads_only_the_rows_whose_bytes_may_hold_a_number(landing, superuser_conn, monkeypatch):
+    """The fast path tells the vault which rows may hold a resident-ID number (IdLines, off the bytes); every
+    number is still tokenised, in the ID columns however written and inside free text, in GB18030 and UTF-8.
+    A file where a value spans lines cannot map lines to rows: every row is read, with the same result."""
+    from credit_warehouse.identifiers import make_resident_id
+    from credit_warehouse.security import vault
+    from credit_warehouse.security.scan import full_ids
+
+    feed = get_feed("dept_penalty")
+    person = make_resident_id("340104", date(1980, 5, 17), 31)
+    representative = make_resident_id("340103", date(1972, 11, 2), 8)
+    written = person.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    rows = [
+        {"subject_name": "某商贸有限公司", "uscc": "91340100MA2N000017", "violation_facts": "虚假宣传"},
+        {"subject_name": "李四", "subject_category": "自然人", "person_id_no": f"身份证:{written}"},
+        {"subject_name": "某餐饮有限公司", "legal_rep_id_no": f"{representative[:6]} {representative[6:]}"},
+        {"subject_name": "某超市有限公司", "violation_facts": f"经查，经营者李四（{person}）"},
+        {"subject_name": "某药店有限公司", "violation_facts": "无个人信息"},
+    ]
+
+    def file(rows: list[dict]) -> str:
+        cells = [[row.get(c.name, "") for c in feed.columns] for row in rows]
+        return "\r\n".join([",".join(c.label for c in feed.columns), *(",".join(r) for r in cells)]) + "\r\n"
+
+    told = []
+    real = vault.tokenise_batch
+
+    def spy(conn, feed, batch_id, rows=None):
+        told.append(rows)
+        return real(conn, feed, batch_id, rows)
+
+    monkeypatch.setattr("credit_warehouse.load.pipeline.tokenise_batch", spy)
+    spans_lines = [*rows[:4], {**rows[4], "violation_facts": '"第一行\r\n第二行"'}]
+    for day, content in ((date(2024, 3, 21), file(rows).encode("gb18030")),
+                         (date(2024, 3, 22), file(rows).encode("utf-8")),
+                         (date(2024, 3, 23), file(spans_lines).encode("gb18030"))):
+        _deliver(landing, "dept_penalty", day, "penalty.csv", content)
+        [outcome] = extract_and_load("dept_penalty", day)
+        assert (outcome.status, outcome.rows_received) == ("loaded", 5), outcome.message
+        stored = superuser_conn.execute(
+            "select person_id_no, legal_rep_id_no, violation_facts from raw.dept_penalty where _batch_id = %s "
+            "order by _row_number", (outcome.batch_id,)).fetchall()
+        assert stored[1][0] == vault.token(person) and stored[2][1] == vault.token(representative)
+        assert stored[3][2] == f"经查，经营者李四（{vault.token(person)}）"
+        assert not [number for row in stored for value in row if value for number in full_ids(value)]
+    assert told == [[2, 3, 4], [2, 3, 4], None]
