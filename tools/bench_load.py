@@ -24,9 +24,11 @@ BENCH_DB = "cw_bench"
 DAY = date(2024, 1, 2)
 
 
-def write_penalty_csv(path: Path, rows: int) -> None:
-    """Rows of the current national format, every registry column in its order (empty where optional)."""
+def write_penalty_csv(path: Path, rows: int, persons_every: int = 0) -> None:
+    """Rows of the current national format, every registry column in its order (empty where optional);
+    with ``persons_every`` N, every Nth row is a natural person named by a resident-ID number."""
     from credit_warehouse.feeds.registry import get_feed
+    from credit_warehouse.identifiers import make_resident_id
 
     feed = get_feed("dept_penalty")
     header = ",".join(c.label for c in feed.columns)
@@ -45,29 +47,40 @@ def write_penalty_csv(path: Path, rows: int) -> None:
         for i in range(rows):
             varying = {"subject_name": f"合肥市示例商贸有限公司{i}", "uscc": f"91340100MA2N{i % 1000000:06d}",
                        "decision_doc_no": f"合市监罚〔2024〕{i}号"}
+            if persons_every and i % persons_every == 0:
+                born = date(1950 + i % 50, 1 + i % 12, 1 + i % 28)
+                varying = {**varying, "subject_name": f"张{i}", "subject_category": "自然人", "uscc": "",
+                           "legal_rep_name": "", "person_id_type": "身份证",
+                           "person_id_no": make_resident_id("340104", born, i % 1000)}
             out.write(",".join(varying.get(c.name, fixed.get(c.name, "")) for c in feed.columns) + "\r\n")
 
 
-def bare_copy(path: Path) -> tuple[int, float]:
+def bare_copy(path: Path, logged: bool = False) -> tuple[int, float]:
     """The limit: COPY of the penalty file's raw bytes (PostgreSQL decodes GB18030) into a scratch table with
-    the raw table's columns, without header mapping, checks or row numbers; (rows, seconds)."""
+    the raw table's columns, without header mapping, checks or row numbers; (rows, seconds). The scratch
+    table is temporary (no WAL) unless ``logged``: then a plain table, written to the WAL as raw is."""
     import psycopg
 
     from credit_warehouse.feeds.registry import get_feed
     from credit_warehouse.settings import database_url
 
-    with psycopg.connect(database_url(role="loader")) as conn:
-        names = ", ".join(get_feed("dept_penalty").column_names)
-        conn.execute(f"create temporary table bench_raw on commit drop as select {names} from raw.dept_penalty "  # noqa: S608
-                     "with no data")
-        started = time.perf_counter()
-        with conn.cursor() as cursor, cursor.copy(
-            f"copy bench_raw ({names}) from stdin (format csv, header true, encoding 'GB18030')"  # noqa: S608
-        ) as copy, path.open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                copy.write(chunk)
-        seconds = time.perf_counter() - started
-        rows = conn.execute("select count(*) from bench_raw").fetchone()[0]
+    names = ", ".join(get_feed("dept_penalty").column_names)
+    table = "raw.bench_raw" if logged else "bench_raw"
+    with psycopg.connect(database_url(role="loader"), autocommit=True) as conn:
+        # created before the timed transaction, so COPY writes the WAL as it does into raw
+        conn.execute(f"create {'' if logged else 'temporary '}table {table} as "  # noqa: S608
+                     f"select {names} from raw.dept_penalty with no data")
+        try:
+            started = time.perf_counter()
+            with conn.transaction(), conn.cursor() as cursor, cursor.copy(
+                f"copy {table} ({names}) from stdin (format csv, header true, encoding 'GB18030')"  # noqa: S608
+            ) as copy, path.open("rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    copy.write(chunk)
+            seconds = time.perf_counter() - started  # committed, as a loaded batch is
+            rows = conn.execute(f"select count(*) from {table}").fetchone()[0]  # noqa: S608
+        finally:
+            conn.execute(f"drop table {table}")
     return rows, seconds
 
 

@@ -6,14 +6,17 @@ Generates a night of N rows per feed in a state folder of its own (its own embed
 folder, court store and utility billing database, removed at the end) and times, each in a child
 process so that its peak RSS is its own:
 
-    copy      bare COPY of an N-row GB18030 penalty file (tools/bench_load.py) into a scratch table: the limit
-    loader    the loader (extract_and_load) on the same file
+    copy      bare COPY of an N-row GB18030 penalty file (tools/bench_load.py) into a temporary scratch table:
+              the limit; and into a plain table, written to the WAL as raw is: the limit of a durable load
+    loader    the loader (extract_and_load) on the same file, then on one where every 5th row is a natural
+              person (the vault's work)
     load      every feed of the night through the loader, then every loaded batch through its quality gate
     dbt_full  `dbt build --full-refresh` as of the night
     dbt_incr  a second night of 1% new rows per feed, loaded, gated, then `dbt build` (incremental)
     publish   staging the outbox, then the night's push (push_all) to the reference interface in its own process
 
-and prints a table; with --json it writes rows_per_feed, bare_copy_rows_per_s, load_rows_per_s,
+and prints a table; with --json it writes rows_per_feed, bare_copy_rows_per_s, logged_copy_rows_per_s,
+load_rows_per_s, load_with_persons_rows_per_s,
 load_seconds, gate_seconds, dbt_full_seconds, dbt_incremental_seconds, publish_records_per_s,
 peak_rss_mb, night_seconds. PostgreSQL's own memory is not in the RSS figures, nor is the reference
 interface's (it keeps every record it receives, as the platform's database would): that is printed apart.
@@ -38,11 +41,15 @@ FILE_DAY = date(2026, 11, 17)  # the delivery of one N-row penalty file that COP
 STAGES = ("copy", "loader", "load", "dbt_full", "dbt_incr", "publish")
 
 
-def _penalty_file() -> Path:
+PERSONS_DAY = date(2026, 11, 16)  # the same file with every 5th row a natural person: the vault has work
+PERSONS_EVERY = 5
+
+
+def _penalty_file(day: date = FILE_DAY) -> Path:
     from credit_warehouse.feeds.files import landing_folder
     from credit_warehouse.feeds.registry import get_feed
 
-    return landing_folder(get_feed("dept_penalty"), FILE_DAY) / "penalty.csv"
+    return landing_folder(get_feed("dept_penalty"), day) / "penalty.csv"
 
 
 def _load_and_gate(day: date) -> dict:
@@ -91,16 +98,20 @@ def _stage(name: str) -> dict:
     if name == "loader":
         from credit_warehouse.load.pipeline import extract_and_load
 
-        started = time.perf_counter()
-        [outcome] = extract_and_load("dept_penalty", FILE_DAY)
-        seconds = time.perf_counter() - started
-        assert outcome.status == "loaded", outcome.message
-        return {"rows": outcome.rows_received, "seconds": seconds}
+        figures = {}
+        for day, key in ((FILE_DAY, ""), (PERSONS_DAY, "persons_")):
+            started = time.perf_counter()
+            [outcome] = extract_and_load("dept_penalty", day)
+            figures[f"{key}seconds"] = time.perf_counter() - started
+            assert outcome.status == "loaded", outcome.message
+            figures[f"{key}rows"] = outcome.rows_received
+        return figures
     if name == "copy":
         from tools.bench_load import bare_copy
 
         rows, seconds = bare_copy(_penalty_file())
-        return {"rows": rows, "seconds": seconds}
+        _, logged_seconds = bare_copy(_penalty_file(), logged=True)
+        return {"rows": rows, "seconds": seconds, "logged_seconds": logged_seconds}
     if name == "load":
         return _load_and_gate(NIGHT)
     if name in ("dbt_full", "dbt_incr"):
@@ -175,7 +186,9 @@ def _prepare(rows: int, env: dict) -> None:
         "from tools.bench_load import write_penalty_csv; "
         f"embedded.start(); install(); generate_night(b.NIGHT, rows={rows}); "
         f"generate_night(b.NIGHT + timedelta(days=1), rows=max(1, {rows} // 100)); "
-        f"b._penalty_file().parent.mkdir(parents=True); write_penalty_csv(b._penalty_file(), {rows})"
+        f"b._penalty_file().parent.mkdir(parents=True); write_penalty_csv(b._penalty_file(), {rows}); "
+        f"b._penalty_file(b.PERSONS_DAY).parent.mkdir(parents=True); "
+        f"write_penalty_csv(b._penalty_file(b.PERSONS_DAY), {rows}, b.PERSONS_EVERY)"
     )
     subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=Path(__file__).resolve().parents[1])
 
@@ -232,7 +245,9 @@ def main() -> int:
     summary = {
         "rows_per_feed": args.rows,
         "bare_copy_rows_per_s": round(copy["rows"] / copy["seconds"]),
+        "logged_copy_rows_per_s": round(copy["rows"] / copy["logged_seconds"]),
         "load_rows_per_s": round(loader["rows"] / loader["seconds"]),
+        "load_with_persons_rows_per_s": round(loader["persons_rows"] / loader["persons_seconds"]),
         "load_seconds": round(load["load_seconds"], 1),
         "gate_seconds": round(load["gate_seconds"], 1),
         "dbt_full_seconds": round(figures["dbt_full"]["seconds"], 1),
@@ -246,7 +261,11 @@ def main() -> int:
     print(f"{'stage':<28} {'seconds':>9} {'rate':>16} {'peak RSS MB':>12}")
     rows = [
         ("bare COPY, penalty file", copy["seconds"], f"{summary['bare_copy_rows_per_s']:,} rows/s", copy["rss_mb"]),
+        ("COPY into a logged table", copy["logged_seconds"], f"{summary['logged_copy_rows_per_s']:,} rows/s",
+         copy["rss_mb"]),
         ("loader, penalty file", loader["seconds"], f"{summary['load_rows_per_s']:,} rows/s", loader["rss_mb"]),
+        (f"loader, 1 in {PERSONS_EVERY} a person", loader["persons_seconds"],
+         f"{summary['load_with_persons_rows_per_s']:,} rows/s", loader["rss_mb"]),
         ("loader, all feeds", load["load_seconds"], f"{load['rows']:,} rows", load["rss_mb"]),
         ("gates, all batches", load["gate_seconds"], f"{load['batches']} batches", load["rss_mb"]),
         ("dbt build --full-refresh", figures["dbt_full"]["seconds"], "", figures["dbt_full"]["rss_mb"]),
@@ -264,7 +283,8 @@ def main() -> int:
         print(f"slowest nodes, {stage}: " + ", ".join(f"{node} {seconds:.1f} s"
                                                       for node, seconds in figures[stage]["slowest"]))
     ratio = summary["load_rows_per_s"] / summary["bare_copy_rows_per_s"] if summary["bare_copy_rows_per_s"] else 0
-    print(f"loader / bare COPY: {ratio:.0%}; gate / load: "
+    print(f"loader / bare COPY: {ratio:.0%} (/ COPY into a logged table: "
+          f"{summary['load_rows_per_s'] / summary['logged_copy_rows_per_s']:.0%}); gate / load: "
           f"{summary['gate_seconds'] / max(summary['load_seconds'], 0.001):.1f}x; incremental / full dbt: "
           f"{summary['dbt_incremental_seconds'] / max(summary['dbt_full_seconds'], 0.001):.0%}; "
           f"whole run {summary['night_seconds']:.0f} s")
