@@ -19,8 +19,10 @@ os.environ.setdefault("CREDIT_WAREHOUSE_DB_NAME", "cw_bench_gate")
 import psycopg  # noqa: E402
 
 from credit_warehouse import settings  # noqa: E402
+from credit_warehouse.feeds.registry import get_feed  # noqa: E402
 from credit_warehouse.identifiers import make_uscc  # noqa: E402
 from credit_warehouse.install import install  # noqa: E402
+from credit_warehouse.load.raw_tables import summarize_new_rows  # noqa: E402
 from credit_warehouse.quality.gate import gate_batch  # noqa: E402
 from credit_warehouse.warehouse import embedded  # noqa: E402
 
@@ -58,6 +60,7 @@ def deliver(rows: int) -> int:
         ).fetchone()[0]
         conn.execute(GENERATE, {"codes": codes, "batch": batch_id, "rows": rows,
                                 "authority": make_uscc("1", "1", "370100", "00000001")})
+        summarize_new_rows(conn, get_feed("dept_penalty"))  # what the loader does after COPY
         conn.execute("analyze raw.dept_penalty")
     return batch_id
 

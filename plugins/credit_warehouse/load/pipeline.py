@@ -25,7 +25,7 @@ from credit_warehouse.feeds.headers import Row, record_to_row
 from credit_warehouse.feeds.registry import Feed, get_feed
 from credit_warehouse.load import ledger, pages
 from credit_warehouse.load.copy import LinesUnaccounted, RefusedValue, copy_csv_bytes, copy_rows
-from credit_warehouse.load.raw_tables import ensure_raw_table
+from credit_warehouse.load.raw_tables import ensure_raw_table, summarize_new_rows
 from credit_warehouse.security.vault import tokenise_batch
 from credit_warehouse.settings import PLATFORM_TZ, ConfigurationError, database_url
 
@@ -127,6 +127,7 @@ def _finish_batch(conn: psycopg.Connection, feed: Feed, batch_id: int, count: in
     truncated: the gate's one pass quarantines their rows, naming row and field."""
     tokenise_batch(conn, feed, batch_id, id_rows)
     ledger.mark_loaded(conn, batch_id, count, bytes_received)
+    summarize_new_rows(conn, feed)
     # the gate plans its pass right after: on statistics that know the batch's rows, not a table seen empty
     # or one where the new batch's id is unknown (ANALYZE samples 30,000 rows whatever the table's size)
     conn.execute(pgsql.SQL("analyze {}").format(pgsql.Identifier("raw", feed.raw_table)))
