@@ -87,9 +87,10 @@ def tokenise_batch(conn: psycopg.Connection, feed: Feed, batch_id: int, rows: li
     if not feed.personal_id_columns or rows == []:
         return 0
     with conn.transaction():  # the load's own (a savepoint), or one of its own when called outside it
-        # the batch is not analysed yet, so PostgreSQL takes it for one row: a nested loop over it and the
-        # candidate rows or replacements is then a coin flip that once cost 152 s for a 70k-row file.
-        # Hash joins are right at every size; the setting ends with the savepoint, or is put back below
+        # the batch is not analysed yet, so PostgreSQL takes it for one row, and a nested loop over it and
+        # the candidate rows or replacements costs rows x rows (the likely cause of one 70k-row file taking
+        # 152 s in the 200k benchmark). Hash joins are right at every size; the setting ends with the
+        # savepoint, or is put back below
         before = conn.execute("select current_setting('enable_nestloop')").fetchone()[0]
         conn.execute("select set_config('enable_nestloop', 'off', true)")
         vaulted = _tokenise_batch(conn, feed, batch_id, rows)
