@@ -32,7 +32,10 @@ PERSON_KEY_LENGTH = 40  # hex characters of the HMAC kept in tokens (160 bits)
 
 class Keys:
     """The vault's key and the person-key secret, read once for a batch (a secret is a file read on the
-    embedded server); each number's person key is computed once however often it is written."""
+    embedded server); a number's person key is computed once however often it is written close by (the
+    memo is bounded, so memory stays flat whatever the batch's number of persons)."""
+
+    MEMO = 100_000
 
     def __init__(self) -> None:
         key = hashlib.sha256(secret("vault_key").encode()).digest()
@@ -44,6 +47,8 @@ class Keys:
     def person_key(self, id_no: str) -> str:
         found = self._person_keys.get(id_no)
         if found is None:
+            if len(self._person_keys) >= self.MEMO:
+                self._person_keys.clear()
             found = self._person_keys[id_no] = subject_hash(id_no, self._person_secret)[:PERSON_KEY_LENGTH]
         return found
 
