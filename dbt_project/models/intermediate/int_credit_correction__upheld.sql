@@ -29,6 +29,8 @@ resolved as (
         corrections.record_doc_no,
         coalesce(corrections.uscc, corrections.person_key, identifiers.uscc, 'ORG-' || corrections.org_code)
             as subject_key,
+        -- named by an organisation code only: a code learnt later may name another subject
+        corrections.uscc is null and corrections.person_key is null as subject_by_crosswalk,
         corrections.id_no_masked,
         corrections.action,
         corrections.applied_on,

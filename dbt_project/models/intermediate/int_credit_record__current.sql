@@ -1,4 +1,25 @@
-{{ config(indexes=[{'columns': ['record_kind', 'record_key'], 'unique': true}, {'columns': ['subject_key']}]) }}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['record_kind', 'record_key'],
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        indexes=[
+            {'columns': ['record_kind', 'record_key'], 'unique': true},
+            {'columns': ['subject_key']},
+            {'columns': ['rebuilt_at']},
+            {'columns': ['resolved_by']},
+            {'columns': ['id_no_masked']},
+            {'columns': ['record_kind', 'doc_no']},
+        ],
+        post_hook=[
+            "{% if is_incremental() and previous_build() is none %}
+                delete from {{ this }} where first_reported_on > {{ as_of_date() }}
+            {% endif %}",
+            "{{ record_build() }}",
+        ],
+    )
+}}
 -- The current version of every credit record (latest report wins: the latest billing month or
 -- rating year for utility records, otherwise the latest report date, then the latest batch and
 -- row), with the subject it belongs to. Resolution order: a valid USCC; the vaulted person a masked ID
@@ -6,7 +27,48 @@
 -- person's department records); the keyed hash of a natural person's ID; an organisation code or
 -- legacy registration number found in the crosswalk; else the organisation code or legacy number itself
 -- marks an organisation not yet linked to a USCC (ORG- / REG- keys). Records without any identifier are left without a subject.
-with history as (
+-- Incremental: a night recomputes the records with reports appended or come into view since the last
+-- build, and those whose subject may resolve otherwise tonight (named through the crosswalk, or by a masked
+-- ID whose link to a person changed); the others keep their row. A backfill or a changed model recomputes
+-- every record and drops those the night does not have yet (macro previous_build).
+-- depends_on: {{ source('ops', 'load_batch') }}
+{%- set previous = previous_build() %}
+
+with
+{%- if previous %}
+    changed as (
+        select
+            record_kind,
+            record_key
+        from {{ ref('int_credit_record__history') }}
+        where
+            appended_at > {{ previous.built_at }}
+            -- reports of nights after the one the last build was built as of (it was a backfill)
+            or batch_id = any(array(
+                select batch.batch_id
+                from {{ source('ops', 'load_batch') }} as batch
+                where batch.logical_date > {{ previous.as_of }} and batch.logical_date <= {{ as_of_date() }}
+            ))
+        union
+        select
+            record_kind,
+            record_key
+        from {{ this }}
+        where resolved_by in ('org_code', 'legacy_reg_no', 'unlinked_code')
+        union
+        select
+            built.record_kind,
+            built.record_key
+        from {{ this }} as built
+        inner join {{ source('ops', 'person_link') }} as person_link
+            on
+                built.id_no_masked = person_link.id_masked
+                and util.person_name(built.subject_name) = person_link.person_name
+        where person_link.changed_at > {{ previous.built_at }}
+    ),
+{%- endif %}
+
+history as (
     select
         *,
         row_number() over (
@@ -17,7 +79,16 @@ with history as (
         min(reported_on) over (partition by record_kind, record_key) as first_reported_on
     from {{ ref('int_credit_record__history') }}
     -- the history holds every night loaded so far: an earlier night rebuilt sees its own reports only
-    where reported_on <= {{ as_of_date() }}
+    where
+        reported_on <= {{ as_of_date() }}  -- noqa: LT02
+        {%- if previous %}
+            and (record_kind, record_key) in (
+                select
+                    changed.record_kind,
+                    changed.record_key
+                from changed
+            )
+        {%- endif %}
 ),
 
 -- not materialized: referenced twice, PostgreSQL would otherwise materialise it and the lateral lookup
@@ -81,7 +152,9 @@ select
     latest.reported_on as last_reported_on,
     latest.report_count,
     latest.batch_id,
-    latest.loaded_at
+    latest.loaded_at,
+    -- when this build computed the row: fct_credit_record takes up the records rebuilt since its last build
+    now() as rebuilt_at
 from latest
 left join {{ source('ops', 'person_link') }} as person_link
     on

@@ -6,6 +6,7 @@
         indexes=[
             {'columns': ['record_kind', 'record_key']},
             {'columns': ['batch_id']},
+            {'columns': ['appended_at']},
         ],
     )
 }}
@@ -113,7 +114,9 @@ with reports as (
             staged.row_number,
             staged.loaded_at,
             -- the dbt invocation that appended the row: a night's personal-data test scans only its own rows
-            '{{ invocation_id }}'::text as appended_by_invocation
+            '{{ invocation_id }}'::text as appended_by_invocation,
+            -- and when: int_credit_record__current takes up the reports appended since its last build
+            now() as appended_at
         from {{ ref(kind['model']) }} as staged
         where
             {{ kind.get('where', 'true') }}  -- noqa: LT02

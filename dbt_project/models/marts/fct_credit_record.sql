@@ -9,30 +9,94 @@
             {'columns': ['subject_key']},
             {'columns': ['record_kind', 'status']},
             {'columns': ['updated_at']},
+            {'columns': ['status', 'natural_end_on']},
         ],
         post_hook=[
-            "delete from {{ this }} as built where not exists (
-                select 1 from {{ ref('int_credit_record__current') }} as current_record
-                where current_record.subject_key is not null
+            "{% set previous = previous_build() %}
+            {% if previous %}
+                delete from {{ this }} as built
+                using {{ ref('int_credit_record__current') }} as current_record
+                where
+                    current_record.rebuilt_at > {{ previous.built_at }}
+                    and current_record.subject_key is null
                     and current_record.record_kind = built.record_kind
                     and current_record.record_key = built.record_key
-            )",
+            {% else %}
+                delete from {{ this }} as built where not exists (
+                    select 1 from {{ ref('int_credit_record__current') }} as current_record
+                    where current_record.subject_key is not null
+                        and current_record.record_kind = built.record_kind
+                        and current_record.record_key = built.record_key
+                )
+            {% endif %}",
+            "{{ record_build() }}",
         ],
     )
 }}
 -- Every credit record of every kind at one grain, with disclosure class, publicity window and
--- status as of the night (macro as_of_date). Incremental the cheap way round: the rows are
--- computed in full (a status can change because a date passed), but only rows whose content
--- changed are rewritten, so updated_at says when a record last changed (the publish delta uses it).
--- The post-hook drops rows of records the night does not have (an earlier night rebuilt after later ones).
-with records as (
+-- status as of the night (macro as_of_date). Only rows whose content changed are rewritten, so
+-- updated_at says when a record last changed (the publish delta uses it). A night computes the records
+-- that may have changed since the last build: rebuilt in int_credit_record__current, active ones whose
+-- natural end has come, and those an upheld correction names that was reported for a later night, gated (a
+-- day's margin: a gate that began before the last build and committed after it), came into effect or is
+-- resolved through the crosswalk since; a backfill or a changed model computes every record (macro previous_build). The
+-- post-hook drops the rows of records that lost their subject, or that the night does not have (an earlier
+-- night rebuilt after later ones).
+-- depends_on: {{ source('ops', 'load_batch') }}
+{%- set previous = previous_build() %}
+
+with
+{%- if previous %}
+    changed as (
+        select
+            record_kind,
+            record_key
+        from {{ ref('int_credit_record__current') }}
+        where rebuilt_at > {{ previous.built_at }}
+        union
+        select
+            record_kind,
+            record_key
+        from {{ this }}
+        where status = 'active' and natural_end_on <= {{ as_of_date() }}
+        union
+        select
+            current_record.record_kind,
+            current_record.record_key
+        from {{ ref('int_credit_correction__upheld') }} as correction
+        inner join {{ ref('int_credit_record__current') }} as current_record
+            on
+                correction.record_kind = current_record.record_kind
+                and correction.record_doc_no = current_record.doc_no
+        where
+            correction.effective_on > {{ previous.as_of }} and correction.effective_on <= {{ as_of_date() }}
+            or correction.reported_on > {{ previous.as_of }}
+            or correction.subject_by_crosswalk
+            or correction.batch_id = any(array(
+                select batch.batch_id
+                from {{ source('ops', 'load_batch') }} as batch
+                where batch.gated_at > {{ previous.built_at }} - interval '1 day'
+            ))
+    ),
+{%- endif %}
+
+records as (
     select
         current_record.*,
         -- the feed registry's class (seed feed, exported from the registry)
         feed.disclosure_class
     from {{ ref('int_credit_record__current') }} as current_record
     left join {{ ref('feed') }} as feed on current_record.source_feed = feed.feed
-    where current_record.subject_key is not null
+    where
+        current_record.subject_key is not null  -- noqa: LT02
+        {%- if previous %}
+            and (current_record.record_kind, current_record.record_key) in (
+                select
+                    changed.record_kind,
+                    changed.record_key
+                from changed
+            )
+        {%- endif %}
 ),
 
 corrections as (
@@ -141,6 +205,7 @@ computed as (
         authority,
         publicity_from,
         publicity_until,
+        natural_end_on,
         case
             when correction_action = 'withdraw' then 'withdrawn'
             when correction_action = 'repair' then 'repaired'

@@ -82,15 +82,30 @@ def link_persons(day: date | None = None, conn: psycopg.Connection | None = None
                         if _agrees(masked, vault.decrypt(secret))]
             outcome = "linked" if len(keys) == 1 else "ambiguous" if keys else "unmatched"
             links.append((masked, name, keys[0] if outcome == "linked" else None, len(keys), outcome))
-        conn.execute("delete from ops.person_link")
-        with conn.cursor().copy(
-                "copy ops.person_link (id_masked, person_name, person_key, candidates, outcome) from stdin") as copy:
-            for link in links:
-                copy.write_row(link)
+        _store(conn, links)
     counts = dict.fromkeys(OUTCOMES, 0)
     for link in links:
         counts[link[4]] += 1
     return counts
+
+
+def _store(conn: psycopg.Connection, links: list[tuple]) -> None:
+    """Replace ops.person_link with ``links``, keeping changed_at of the pairs linked as before: the nightly build
+    resolves again only the records of pairs whose person or outcome changed."""
+    conn.execute("create temporary table new_person_link (like ops.person_link including defaults) on commit drop")
+    with conn.cursor().copy(
+            "copy new_person_link (id_masked, person_name, person_key, candidates, outcome) from stdin") as copy:
+        for link in links:
+            copy.write_row(link)
+    conn.execute("delete from ops.person_link as link where not exists (select 1 from new_person_link as new "
+                 "where new.id_masked = link.id_masked and new.person_name = link.person_name)")
+    conn.execute(
+        "insert into ops.person_link (id_masked, person_name, person_key, candidates, outcome) "
+        "select id_masked, person_name, person_key, candidates, outcome from new_person_link "
+        "on conflict (id_masked, person_name) do update set person_key = excluded.person_key, "
+        "candidates = excluded.candidates, outcome = excluded.outcome, checked_at = now(), "
+        "changed_at = case when (person_link.person_key, person_link.outcome) is distinct from "
+        "(excluded.person_key, excluded.outcome) then now() else person_link.changed_at end")
 
 
 def link_counts(conn: psycopg.Connection) -> dict[str, int]:

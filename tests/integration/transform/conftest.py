@@ -34,7 +34,7 @@ def deliver(
     quarantined = quarantined or {}
     batch_id = conn.execute(
         "insert into ops.load_batch (feed, logical_date, source_identity, source_sha256, status, rows_received,"
-        " rows_accepted, rows_quarantined) values (%s, %s, %s, md5(random()::text), %s, %s, %s, %s)"
+        " rows_accepted, rows_quarantined, gated_at) values (%s, %s, %s, md5(random()::text), %s, %s, %s, %s, now())"
         " returning batch_id",
         (
             feed,
@@ -78,3 +78,33 @@ def marts_conn(warehouse_db: str):
 
     with psycopg.connect(database_url(warehouse_db), autocommit=True) as conn:
         yield conn
+
+
+def tables_as_text(conn: psycopg.Connection, schema: str, left_out: set[str], only: set[str] | None = None,
+                   ) -> dict[str, list[str]]:
+    """Every table of ``schema`` (or those named in ``only``) as its rows' text, sorted, the columns in
+    ``left_out`` left out (when and by which build a row was written)."""
+    tables = [row[0] for row in conn.execute(
+        "select table_name from information_schema.tables where table_schema = %s "
+        "and table_type = 'BASE TABLE' order by table_name", (schema,)).fetchall()
+        if only is None or row[0] in only]
+    contents = {}
+    for table in tables:
+        columns = [row[0] for row in conn.execute(
+            "select column_name from information_schema.columns where table_schema = %s "
+            "and table_name = %s order by ordinal_position", (schema, table)).fetchall()
+            if row[0] not in left_out]
+        rows = conn.execute(sql.SQL("select ({})::text from {}").format(
+            sql.SQL("row({})").format(sql.SQL(", ").join(map(sql.Identifier, columns))),
+            sql.Identifier(schema, table))).fetchall()
+        contents[table] = sorted(row[0] for row in rows)
+    return contents
+
+
+def differences(expected: dict[str, list[str]], found: dict[str, list[str]]) -> str:
+    """The rows each table lost and gained, as text ('' when the two are equal, tables included)."""
+    lines = [f"{table}: lost {sorted(set(rows) - set(found.get(table, [])))}, "
+             f"gained {sorted(set(found.get(table, [])) - set(rows))}"
+             for table, rows in expected.items() if found.get(table) != rows]
+    lines += [f"{table}: not expected" for table in found if table not in expected]
+    return "\n".join(lines)

@@ -4,26 +4,25 @@ warehouse, not tomorrow's).
 
 Three builds on a warehouse of its own: night one as of night one; night two (its corrections, a
 re-report of a night-one penalty with another fine, a new listing) as of night two; then night one again.
-The snapshot is history by design (when a change was seen) and is not compared; updated_at and
-written_by_invocation say when and by which build a row was last rewritten, so they are left out too.
+The snapshot is history by design (when a change was seen) and is not compared; updated_at, rebuilt_at
+and written_by_invocation say when and by which build a row was last rewritten, so they are left out too.
 """
 
 from __future__ import annotations
 
 import psycopg
 import pytest
-from psycopg import sql
 
 from credit_warehouse import settings
 from credit_warehouse.transform.dbt import run_dbt
 
 from ..security.conftest import own_warehouse
-from .conftest import deliver
+from .conftest import deliver, differences, tables_as_text
 from .nights import ACME, HONOUR, NIGHT_ONE, NIGHT_TWO, _listing, _penalty, night_one, night_two
 
 pytestmark = pytest.mark.integration
 
-WALL_CLOCK_COLUMNS = {"updated_at", "written_by_invocation"}
+WALL_CLOCK_COLUMNS = {"updated_at", "written_by_invocation", "rebuilt_at"}
 
 
 def _build(day) -> None:
@@ -31,21 +30,10 @@ def _build(day) -> None:
 
 
 def _marts(conn) -> dict[str, list[str]]:
-    """Every marts table's rows as sorted text, wall-clock columns left out."""
-    tables = [row[0] for row in conn.execute(
-        "select table_name from information_schema.tables where table_schema = 'marts' "
-        "and table_type = 'BASE TABLE' order by table_name").fetchall()]
-    contents = {}
-    for table in tables:
-        columns = [row[0] for row in conn.execute(
-            "select column_name from information_schema.columns where table_schema = 'marts' "
-            "and table_name = %s order by ordinal_position", (table,)).fetchall()
-            if row[0] not in WALL_CLOCK_COLUMNS]
-        rows = conn.execute(sql.SQL("select ({})::text from marts.{}").format(
-            sql.SQL("row({})").format(sql.SQL(", ").join(map(sql.Identifier, columns))),
-            sql.Identifier(table))).fetchall()
-        contents[table] = sorted(row[0] for row in rows)
-    return contents
+    """The marts, and the incremental models before and after them (the current records, the national records)."""
+    return {**tables_as_text(conn, "marts", WALL_CLOCK_COLUMNS),
+            **tables_as_text(conn, "intermediate", WALL_CLOCK_COLUMNS, {"int_credit_record__current"}),
+            **tables_as_text(conn, "publish", WALL_CLOCK_COLUMNS, {"publish_national_record"})}
 
 
 @pytest.fixture(scope="module")
@@ -75,10 +63,4 @@ def test_rebuilding_an_earlier_night_after_later_ones_gives_that_nights_marts(wa
     assert {"fct_credit_record", "fct_blacklist_listing", "dim_credit_archive"} <= set(changed)
 
     _build(NIGHT_ONE)
-    again = _marts(warehouse)
-    differing = {table: (sorted(set(on_the_night[table]) - set(again.get(table, []))),
-                         sorted(set(again.get(table, [])) - set(on_the_night[table])))
-                 for table in on_the_night if again.get(table) != on_the_night[table]}
-    assert not differing, "\n".join(f"{table}: lost {lost}, gained {gained}"
-                                     for table, (lost, gained) in differing.items())
-    assert set(again) == set(on_the_night)
+    assert not differences(on_the_night, _marts(warehouse))

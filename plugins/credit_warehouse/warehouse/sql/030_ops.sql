@@ -60,3 +60,16 @@ create table if not exists ops.warehouse_build (
 );
 alter table ops.warehouse_build owner to loader;
 grant select on ops.warehouse_build to transformer;
+
+-- What each incremental dbt model was last built as of: the night, when (its transaction's start) and a
+-- fingerprint of its code and of the code of what it reads. The next build recomputes only the records that
+-- changed since; everything when there is no row, the night went back (a backfill sees that night, not
+-- tomorrow's) or the fingerprint differs. Written by the model's post-hook in the model's own transaction
+-- (dbt macros previous_build, record_build), so a failed build leaves the row of the last good one.
+create table if not exists ops.model_build (
+    model text primary key,
+    as_of date not null,
+    built_at timestamptz not null,
+    fingerprint text not null
+);
+alter table ops.model_build owner to transformer;

@@ -39,6 +39,9 @@ create table if not exists ops.person_link (
     primary key (id_masked, person_name),
     check ((outcome = 'linked') = (person_key is not null))
 );
+-- when the pair was first linked this way (its outcome or person last changed): the nightly build
+-- resolves again only the records of pairs changed since its last build
+alter table ops.person_link add column if not exists changed_at timestamptz not null default now();
 
 -- 授权查询: who (which role) read which subject's archive, and when
 create table if not exists ops.access_audit (

@@ -1,0 +1,55 @@
+{#
+    The incremental models of the night (int_credit_record__current, fct_credit_record,
+    publish_national_record) compute only the records that changed since their last build, which
+    ops.model_build remembers per model: the night it was built as of and when (its transaction's start).
+
+    previous_build() gives {as_of, built_at} as SQL literals, or none, and then the model computes every
+    record: on a first or --full-refresh build, when the night went back (a backfill must see that night,
+    not tomorrow's), or when the model's code or the code of a model or seed it reads changed since (the
+    fingerprint). record_build() is the model's last post-hook: the row changes in the model's own
+    transaction, so a failed build leaves the row of the last good one.
+#}
+{% macro previous_build() %}
+    {%- if not execute or not is_incremental() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set found = run_query(
+        "select as_of::text, built_at::text, fingerprint, as_of <= " ~ as_of_date() ~ " as forward"
+        ~ " from ops.model_build where model = '" ~ this.identifier ~ "'") -%}
+    {%- if found.rows | length == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set last = found.rows[0] -%}
+    {%- if last[2] != build_fingerprint() or not last[3] -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return({'as_of': "date '" ~ last[0] ~ "'", 'built_at': "timestamptz '" ~ last[1] ~ "'"}) }}
+{% endmacro %}
+
+{% macro build_fingerprint() %}
+    {%- set parts = [model.raw_code] -%}
+    {#- the models and seeds it reads (a source has no code) -#}
+    {%- for node_id in model.depends_on.nodes | sort if node_id in graph.nodes -%}
+        {%- do parts.append(node_id ~ ':' ~ graph.nodes[node_id].checksum.checksum) -%}
+    {%- endfor -%}
+    {{ return(local_md5(parts | join('\n'))) }}
+{% endmacro %}
+
+{% macro record_build() %}
+    insert into ops.model_build (model, as_of, built_at, fingerprint)
+    values ('{{ this.identifier }}', {{ as_of_date() }}, now(), '{{ build_fingerprint() }}')
+    on conflict (model) do update
+    set as_of = excluded.as_of, built_at = excluded.built_at, fingerprint = excluded.fingerprint
+{% endmacro %}
+
+{# The records (record_kind, record_key) whose fct_credit_record row was rewritten, or whose current row was
+   rebuilt (it may have lost its fct row), since `built_at`: what the publish model takes up. #}
+{% macro records_changed_since(built_at) %}
+    select rewritten.record_kind, rewritten.record_key
+    from {{ ref('fct_credit_record') }} as rewritten
+    where rewritten.updated_at > {{ built_at }}
+    union
+    select rebuilt.record_kind, rebuilt.record_key
+    from {{ ref('int_credit_record__current') }} as rebuilt
+    where rebuilt.rebuilt_at > {{ built_at }}
+{% endmacro %}
