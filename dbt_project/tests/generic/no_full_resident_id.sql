@@ -9,7 +9,7 @@
     columns of the rows it lets through.
     A model whose rows come night by night names its new rows: new_rows = {column, equals}, where equals is
     invocation_id (an append-only table: the rows this invocation appended) or as_of_date (a staging view:
-    the rows the night's deliveries brought, its reported_on). With the var personal_data_scan = 'new_rows'
+    the rows the night's deliveries brought, its reported_on). With the var test_scope = 'new_rows'
     (the nightly build's) only those are scanned, the others having been scanned the night they came; a
     bare dbt test scans every row.
 #}
@@ -20,7 +20,7 @@
     {%- if new_rows and new_rows.equals not in ('invocation_id', 'as_of_date') -%}
         {{ exceptions.raise_compiler_error("no_full_resident_id: new_rows.equals must be invocation_id or as_of_date, got '" ~ new_rows.equals ~ "'") }}
     {%- endif -%}
-    {%- if new_rows and var('personal_data_scan', 'all') == 'new_rows' -%}
+    {%- if new_rows and var('test_scope', 'all') == 'new_rows' -%}
         {%- set new_rows_value = "'" ~ invocation_id ~ "'" if new_rows.equals == 'invocation_id' else as_of_date() -%}
     {%- endif -%}
     {%- set scanned = [] -%}

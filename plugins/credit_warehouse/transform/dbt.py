@@ -54,8 +54,8 @@ def runs_dir(day: date) -> Path:
 
 
 def night_vars(day: date) -> str:
-    """The --vars of a night's build: its date, and personal-data tests on the rows new that night."""
-    return json.dumps({"as_of_date": day.isoformat(), "personal_data_scan": "new_rows"})
+    """The --vars of a night's build: its date, and tests on the rows new that night (dbt_project.yml)."""
+    return json.dumps({"as_of_date": day.isoformat(), "test_scope": "new_rows"})
 
 
 def run_dbt(args: list[str], check: bool = True, night: date | None = None) -> subprocess.CompletedProcess:

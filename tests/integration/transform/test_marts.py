@@ -357,29 +357,32 @@ def test_a_number_in_the_history_is_masked_in_every_table_built_from_it(second_n
 
 
 def test_a_staging_view_is_scanned_on_the_nights_deliveries_by_the_nightly_build(second_night):
-    """A staging view is computed over every raw row each time it is read: the nightly build scans the rows
-    of the night's deliveries (reported_on), a bare dbt test every row."""
+    """A staging view is computed over every raw row each time it is read: the nightly build tests the rows
+    of the night's deliveries (reported_on), a bare dbt test every row; the personal-data test by its own
+    new_rows, the others (here valid_uscc) by the staging tests' where config."""
     from credit_warehouse.transform.dbt import night_vars
 
     conn = second_night
     select = ["test", "--select", "stg_department__penalty"]
-    [(batch_id, row_number, facts)] = conn.execute(
-        "select r._batch_id, r._row_number, r.violation_facts from raw.dept_penalty as r "
+    [(batch_id, row_number, facts, uscc)] = conn.execute(
+        "select r._batch_id, r._row_number, r.violation_facts, r.uscc from raw.dept_penalty as r "
         "join ops.load_batch as b on b.batch_id = r._batch_id where b.status = 'accepted' and b.logical_date = %s "
-        "and not exists (select 1 from quarantine.dept_penalty as q where (q._batch_id, q._row_number) = "
-        "(r._batch_id, r._row_number)) order by 1, 2 limit 1", (NIGHT_ONE,)).fetchall()
-    conn.execute("update raw.dept_penalty set violation_facts = %s where _batch_id = %s and _row_number = %s",
-                 (f"{facts}，当事人{PERSON_ID}", batch_id, row_number))
+        "and r.uscc is not null and not exists (select 1 from quarantine.dept_penalty as q "
+        "where (q._batch_id, q._row_number) = (r._batch_id, r._row_number)) order by 1, 2 limit 1",
+        (NIGHT_ONE,)).fetchall()
+    invalid = uscc[:17] + ("0" if uscc[17] != "0" else "1")  # another check character
+    conn.execute("update raw.dept_penalty set violation_facts = %s, uscc = %s where _batch_id = %s "
+                 "and _row_number = %s", (f"{facts}，当事人{PERSON_ID}", invalid, batch_id, row_number))
     try:
         later = run_dbt([*select, "--vars", night_vars(NIGHT_TWO)])
         assert later.returncode == 0 and "WARN=0" in later.stdout and "PASS=" in later.stdout
         that_night = run_dbt([*select, "--vars", night_vars(NIGHT_ONE)])
-        assert that_night.returncode == 0 and "WARN=1" in that_night.stdout
+        assert that_night.returncode == 0 and "WARN=2" in that_night.stdout
         every_row = run_dbt([*select, "--vars", VARS])
-        assert every_row.returncode == 0 and "WARN=1" in every_row.stdout
+        assert every_row.returncode == 0 and "WARN=2" in every_row.stdout
     finally:
-        conn.execute("update raw.dept_penalty set violation_facts = %s where _batch_id = %s and _row_number = %s",
-                     (facts, batch_id, row_number))
+        conn.execute("update raw.dept_penalty set violation_facts = %s, uscc = %s where _batch_id = %s "
+                     "and _row_number = %s", (facts, uscc, batch_id, row_number))
 
 
 def test_the_night_report_draws_its_charts_in_a_browser_without_errors(second_night, browser):
