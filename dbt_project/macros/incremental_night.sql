@@ -53,3 +53,33 @@
     from {{ ref('int_credit_record__current') }} as rebuilt
     where rebuilt.rebuilt_at > {{ built_at }}
 {% endmacro %}
+
+{# Post-hook of a model computed over records_changed_since: drop the rows of those records that this
+   invocation did not write again (they left the model); on a build that computed every record, every row it
+   did not write. #}
+{% macro delete_rows_not_rewritten() %}
+    {%- if is_incremental() %}
+        {%- set previous = previous_build() %}
+        delete from {{ this }}
+        where
+            written_by_invocation <> '{{ invocation_id }}'
+            {%- if previous %}
+                and (record_kind, record_key) in ({{ records_changed_since(previous.built_at) }})
+            {%- endif %}
+    {%- endif %}
+{% endmacro %}
+
+{# The subjects a record changed since `built_at` names now (its fct_credit_record row) or named before (the
+   calling model's rows it triggered, trigger_record_id): what a model by subject takes up. #}
+{% macro subjects_changed_since(built_at) %}
+    select changed_record.subject_key
+    from {{ ref('fct_credit_record') }} as changed_record
+    where (changed_record.record_kind, changed_record.record_key) in ({{ records_changed_since(built_at) }})
+    union
+    select triggered.subject_key
+    from {{ this }} as triggered
+    where triggered.trigger_record_id in (
+        select changed.record_kind || ':' || changed.record_key
+        from ({{ records_changed_since(built_at) }}) as changed
+    )
+{% endmacro %}

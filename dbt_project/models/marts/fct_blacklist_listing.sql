@@ -1,12 +1,35 @@
-{{ config(indexes=[{'columns': ['list_type_code']}, {'columns': ['subject_key']}]) }}
+{{
+    config(
+        materialized='incremental',
+        unique_key='record_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        indexes=[
+            {'columns': ['record_id'], 'unique': true},
+            {'columns': ['list_type_code']},
+            {'columns': ['subject_key']},
+        ],
+        post_hook=["{{ delete_rows_not_rewritten() }}", "{{ record_build() }}"],
+    )
+}}
 -- 严重失信主体名单 in force tonight: every active listing of the 14 national list types, the
--- department lists and the courts' dishonest judgment debtors (type 1) alike.
+-- department lists and the courts' dishonest judgment debtors (type 1) alike. Incremental: a night
+-- computes the records rewritten in fct_credit_record or rebuilt upstream since the last build
+-- (macro records_changed_since); the post-hook drops the listings among them no longer in force.
+-- depends_on: {{ ref('int_credit_record__current') }}
+{%- set previous = previous_build() %}
+
 with listings as (
     select *
     from {{ ref('fct_credit_record') }}
     where
         list_type_code is not null
-        and status = 'active'
+        and status = 'active'  -- noqa: LT02
+        {%- if previous %}
+            and (record_kind, record_key) in (
+                {{ records_changed_since(previous.built_at) }}
+            )
+        {%- endif %}
 ),
 
 list_type as (
@@ -37,7 +60,9 @@ select
     listings.publicity_until,
     listings.disclosure_class,
     listings.first_reported_on,
-    listings.last_reported_on
+    listings.last_reported_on,
+    -- the invocation that wrote the row (the post-hook keeps what it wrote of the records it computed)
+    '{{ invocation_id }}'::text as written_by_invocation
 from listings
 left join list_type
     on listings.list_type_code = list_type.list_type_code

@@ -1,9 +1,41 @@
-{{ config(indexes=[{'columns': ['measure_due_id'], 'unique': true}, {'columns': ['subject_key']}, {'columns': ['item_code']}]) }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        indexes=[
+            {'columns': ['measure_due_id'], 'unique': true},
+            {'columns': ['subject_key']},
+            {'columns': ['item_code']},
+            {'columns': ['trigger_record_id']},
+        ],
+        pre_hook=[
+            "{% if is_incremental() %}
+                {% set previous = previous_build() %}
+                create temporary table changed_subject on commit drop as
+                {% if previous %}
+                    {{ subjects_changed_since(previous.built_at) }}
+                {% else %}
+                    select distinct subject_key from {{ this }}
+                {% endif %}
+            {% endif %}",
+            "{% if is_incremental() %}
+                delete from {{ this }} where subject_key in (select changed_subject.subject_key from changed_subject)
+            {% endif %}",
+        ],
+        post_hook=["{{ record_build() }}"],
+    )
+}}
 -- 联合奖惩: every measure of the four lists that applies tonight to a listed subject, and the units that must
 -- apply it. A sanction (失信惩戒政策措施清单) follows each active black listing of its list type, one without a type
 -- every listing; an incentive (守信激励政策措施清单) follows each active honour its pattern matches, one without a
 -- pattern every honour, unless the subject is black-listed: its honours are then suspended and no incentive applies.
 -- The scope item (诚信典型范围清单, 严重失信行为及主体范围清单) says under which item the subject is listed.
+-- Incremental by subject: a night computes every measure of the subjects a record changed since the last
+-- build names, now or before (macro subjects_changed_since), after the pre-hooks dropped their rows.
+-- depends_on: {{ ref('int_credit_record__current') }}
+{%- set previous = previous_build() %}
+
 with lists as (
     select *
     from {{ ref('joint_reward_sanction_list') }}
@@ -22,6 +54,9 @@ listings as (
         publicity_until as applies_until,
         disclosure_class
     from {{ ref('fct_blacklist_listing') }}
+    {%- if previous %}
+        where subject_key in (select changed_subject.subject_key from changed_subject)
+    {%- endif %}
 ),
 
 -- materialized: the few measures are joined to it, and the planner (which cannot see how many a filtered
@@ -42,6 +77,9 @@ honours as materialized (
     where
         record_kind = 'redlist'
         and status = 'active'
+        {%- if previous %}  -- noqa: LT02
+            and subject_key in (select changed_subject.subject_key from changed_subject)
+        {%- endif %}
         and not exists (
             select 1 from listings
             where listings.subject_key = honour.subject_key

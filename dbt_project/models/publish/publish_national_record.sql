@@ -5,19 +5,7 @@
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
         indexes=[{'columns': ['record_kind', 'record_key'], 'unique': true}],
-        post_hook=[
-            "{% if is_incremental() %}
-                {% set previous = previous_build() %}
-                delete from {{ this }}
-                where
-                    written_by_invocation <> '{{ invocation_id }}'
-                    {% if previous %}
-                        and (record_kind, record_key) in ({{ records_changed_since(previous.built_at) }})
-                    {% endif %}
-            {% endif %}",
-            "analyze {{ this }}",
-            "{{ record_build() }}",
-        ],
+        post_hook=["{{ delete_rows_not_rewritten() }}", "analyze {{ this }}", "{{ record_build() }}"],
     )
 }}
 -- Every record that must be on the national platform (全国信用信息共享平台) now, or withdrawn from

@@ -1,12 +1,13 @@
 """An incremental night gives what a full rebuild of that night gives.
 
-int_credit_record__current, fct_credit_record and publish_national_record compute on a night only the
-records that may have changed since their last build (macro previous_build). Three nights on a warehouse
-of its own, each built incrementally and then rebuilt with --full-refresh, the two compared table by table:
-night two brings a re-report, a new listing, corrections, a report naming a company by an old registration
-number nobody knows yet, and the licence that links a court record's masked ID to a person; night three,
-two years on, the licence that teaches that old number, a repair upheld that night and a correction gated
-late for an earlier night, while honours and penalties leave public view on their own.
+int_credit_record__current, fct_credit_record, fct_blacklist_listing, fct_joint_measure_applicable and
+publish_national_record compute on a night only the records (or subjects) that may have changed since their
+last build (macro previous_build). Three nights on a warehouse of its own, each built incrementally and then
+rebuilt with --full-refresh, the two compared table by table: night two brings a re-report, a new listing,
+corrections, a report naming a company by an old registration number nobody knows yet, and the licence that
+links a court record's masked ID to a person; night three, two years on, the licence that teaches that old
+number, a repair upheld that night and a correction gated late for an earlier night, while honours and
+penalties leave public view on their own.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ def _builds_kept(conn) -> dict[str, int]:
             for model, table, column in (
                 ("int_credit_record__current", "intermediate.int_credit_record__current", "rebuilt_at"),
                 ("fct_credit_record", "marts.fct_credit_record", "written_by_invocation"),
+                ("fct_blacklist_listing", "marts.fct_blacklist_listing", "written_by_invocation"),
                 ("publish_national_record", "publish.publish_national_record", "written_by_invocation"))}
 
 
