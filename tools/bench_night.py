@@ -2,9 +2,9 @@
 
 Usage: .venv/bin/python tools/bench_night.py --rows N [--json PATH]
 
-Generates a night of N rows per feed in a state folder of its own (its own embedded server, landing
-folder, court store and utility billing database, removed at the end) and times, each in a child
-process so that its peak RSS is its own:
+Generates a night of N rows per feed (from a pool of N subjects) in a state folder of its own (its own
+embedded server, landing folder, court store and utility billing database, removed at the end) and times,
+each in a child process so that its peak RSS is its own:
 
     copy      bare COPY of an N-row GB18030 penalty file (tools/bench_load.py) into a temporary scratch table:
               the limit; and into a plain table, written to the WAL as raw is: the limit of a durable load
@@ -177,6 +177,14 @@ def _run_stage(name: str, env: dict) -> dict:
     return figures
 
 
+def pool_size(rows: int) -> int:
+    """Subjects in the generator's pool: one per row of a feed (at least the generator's default), so a
+    subject has a few records, as in a city's register; both nights draw from the same pool."""
+    from credit_warehouse_dev.generator.subjects import DEFAULT_POOL_SIZE
+
+    return max(DEFAULT_POOL_SIZE, rows)
+
+
 def _prepare(rows: int, env: dict) -> None:
     """The state folder's server, warehouse and both nights' deliveries."""
     code = (
@@ -184,8 +192,8 @@ def _prepare(rows: int, env: dict) -> None:
         "from credit_warehouse.warehouse import embedded; "
         "from credit_warehouse_dev.generator.night import generate_night; import tools.bench_night as b; "
         "from tools.bench_load import write_penalty_csv; "
-        f"embedded.start(); install(); generate_night(b.NIGHT, rows={rows}); "
-        f"generate_night(b.NIGHT + timedelta(days=1), rows=max(1, {rows} // 100)); "
+        f"embedded.start(); install(); generate_night(b.NIGHT, rows={rows}, pool_size=b.pool_size({rows})); "
+        f"generate_night(b.NIGHT + timedelta(days=1), rows=max(1, {rows} // 100), pool_size=b.pool_size({rows})); "
         f"b._penalty_file().parent.mkdir(parents=True); write_penalty_csv(b._penalty_file(), {rows}); "
         f"b._penalty_file(b.PERSONS_DAY).parent.mkdir(parents=True); "
         f"write_penalty_csv(b._penalty_file(b.PERSONS_DAY), {rows}, b.PERSONS_EVERY)"

@@ -42,14 +42,21 @@
     set as_of = excluded.as_of, built_at = excluded.built_at, fingerprint = excluded.fingerprint
 {% endmacro %}
 
-{# The records (record_kind, record_key) whose fct_credit_record row was rewritten, or whose current row was
-   rebuilt (it may have lost its fct row), since `built_at`: what the publish model takes up. #}
+{# The records (record_id, record_kind, record_key) whose fct_credit_record row was rewritten, or whose current
+   row was rebuilt (it may have lost its fct row), since `built_at`: what the models after fct take up. Read by
+   record_id from fct_credit_record and its children (their index), by kind and key elsewhere. #}
 {% macro records_changed_since(built_at) %}
-    select rewritten.record_kind, rewritten.record_key
+    select
+        rewritten.record_id,
+        rewritten.record_kind,
+        rewritten.record_key
     from {{ ref('fct_credit_record') }} as rewritten
     where rewritten.updated_at > {{ built_at }}
     union
-    select rebuilt.record_kind, rebuilt.record_key
+    select
+        rebuilt.record_kind || ':' || rebuilt.record_key,
+        rebuilt.record_kind,
+        rebuilt.record_key
     from {{ ref('int_credit_record__current') }} as rebuilt
     where rebuilt.rebuilt_at > {{ built_at }}
 {% endmacro %}
@@ -64,7 +71,10 @@
         where
             written_by_invocation <> '{{ invocation_id }}'
             {%- if previous %}
-                and (record_kind, record_key) in ({{ records_changed_since(previous.built_at) }})
+                and (record_kind, record_key) in (
+                    select changed.record_kind, changed.record_key
+                    from ({{ records_changed_since(previous.built_at) }}) as changed
+                )
             {%- endif %}
     {%- endif %}
 {% endmacro %}
@@ -74,12 +84,13 @@
 {% macro subjects_changed_since(built_at) %}
     select changed_record.subject_key
     from {{ ref('fct_credit_record') }} as changed_record
-    where (changed_record.record_kind, changed_record.record_key) in ({{ records_changed_since(built_at) }})
+    where changed_record.record_id in (
+        select changed.record_id from ({{ records_changed_since(built_at) }}) as changed
+    )
     union
     select triggered.subject_key
     from {{ this }} as triggered
     where triggered.trigger_record_id in (
-        select changed.record_kind || ':' || changed.record_key
-        from ({{ records_changed_since(built_at) }}) as changed
+        select changed.record_id from ({{ records_changed_since(built_at) }}) as changed
     )
 {% endmacro %}

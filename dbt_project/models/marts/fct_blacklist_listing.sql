@@ -26,8 +26,8 @@ with listings as (
         list_type_code is not null
         and status = 'active'  -- noqa: LT02
         {%- if previous %}
-            and (record_kind, record_key) in (
-                {{ records_changed_since(previous.built_at) }}
+            and record_id in (
+                select changed.record_id from ({{ records_changed_since(previous.built_at) }}) as changed
             )
         {%- endif %}
 ),

@@ -37,8 +37,8 @@ with records as (
             where classes.publishable
         )  -- noqa: LT02
         {%- if previous %}
-            and (record_kind, record_key) in (
-                {{ records_changed_since(previous.built_at) }}
+            and record_id in (
+                select changed.record_id from ({{ records_changed_since(previous.built_at) }}) as changed
             )
         {%- endif %}
 ),
