@@ -79,18 +79,24 @@
     {%- endif %}
 {% endmacro %}
 
-{# The subjects a record changed since `built_at` names now (its fct_credit_record row) or named before (the
-   calling model's rows it triggered, trigger_record_id): what a model by subject takes up. #}
-{% macro subjects_changed_since(built_at) %}
-    select changed_record.subject_key
-    from {{ ref('fct_credit_record') }} as changed_record
-    where changed_record.record_id in (
-        select changed.record_id from ({{ records_changed_since(built_at) }}) as changed
-    )
+{# The subjects whose records changed since `built_at`: the subject a record rewritten in fct_credit_record
+   names, and the subjects a record rebuilt in int_credit_record__current names now and named before it moved
+   (previous_subject_key); with `triggered`, also the subjects of the calling model's rows that such a record
+   triggered (trigger_record_id). What a model by subject takes up. #}
+{% macro subjects_changed_since(built_at, triggered=false) %}
+    select rewritten.subject_key
+    from {{ ref('fct_credit_record') }} as rewritten
+    where rewritten.updated_at > {{ built_at }}
     union
-    select triggered.subject_key
-    from {{ this }} as triggered
-    where triggered.trigger_record_id in (
-        select changed.record_id from ({{ records_changed_since(built_at) }}) as changed
-    )
+    select unnest(array[rebuilt.subject_key, rebuilt.previous_subject_key])
+    from {{ ref('int_credit_record__current') }} as rebuilt
+    where rebuilt.rebuilt_at > {{ built_at }}
+    {%- if triggered %}
+        union
+        select triggered.subject_key
+        from {{ this }} as triggered
+        where triggered.trigger_record_id in (
+            select changed.record_id from ({{ records_changed_since(built_at) }}) as changed
+        )
+    {%- endif %}
 {% endmacro %}

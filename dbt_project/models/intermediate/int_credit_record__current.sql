@@ -105,72 +105,95 @@ latest as (
     select *
     from history
     where report_rank = 1
-)
+),
 
 {#- checked as the history row came; rows appended before that column existed hold null -#}
 {%- set valid_uscc = "coalesce(latest.has_valid_uscc, util.uscc_is_valid(latest.uscc))" %}
 
+resolved as (
+    select
+        latest.record_kind,
+        latest.record_key,
+        latest.source_feed,
+        latest.doc_no,
+        coalesce(
+            case when {{ valid_uscc }} then latest.uscc end,
+            person_link.person_key,
+            latest.person_key,
+            by_org_code.uscc,
+            by_legacy_code.uscc,
+            'ORG-' || latest.org_code,
+            'REG-' || split_part(latest.legacy_reg_nos, ' ', 1)
+        ) as subject_key,
+        case
+            when {{ valid_uscc }} then 'uscc'
+            when person_link.person_key is not null or latest.person_key is not null then 'person_key'
+            when by_org_code.uscc is not null then 'org_code'
+            when by_legacy_code.uscc is not null then 'legacy_reg_no'
+            when latest.org_code is not null or latest.legacy_reg_nos is not null then 'unlinked_code'
+        end as resolved_by,
+        latest.subject_name,
+        latest.subject_category,
+        latest.id_no_masked,
+        latest.event_date,
+        latest.valid_from,
+        latest.valid_to,
+        latest.publicity_until_reported,
+        latest.removed_on,
+        latest.removal_reason,
+        latest.severity,
+        latest.list_type_code,
+        latest.fine_amount_10k_yuan,
+        latest.arrears_amount_yuan,
+        latest.arrears_periods,
+        latest.authority,
+        latest.division_code,
+        latest.details,
+        latest.first_reported_on,
+        latest.reported_on as last_reported_on,
+        latest.report_count,
+        latest.batch_id,
+        latest.loaded_at,
+        -- when this build computed the row: fct_credit_record takes up the records rebuilt since its last build
+        now() as rebuilt_at
+    from latest
+    left join {{ source('ops', 'person_link') }} as person_link
+        on
+            latest.id_no_masked = person_link.id_masked
+            and util.person_name(latest.subject_name) = person_link.person_name
+            and person_link.outcome = 'linked'
+    left join identifiers as by_org_code
+        on
+            by_org_code.identifier_kind = 'org_code'
+            and latest.org_code = by_org_code.identifier
+    left join lateral (
+        select identifiers.uscc
+        from identifiers
+        where
+            identifiers.identifier_kind = 'legacy_reg_no'
+            and identifiers.identifier = any(string_to_array(latest.legacy_reg_nos, ' '))
+        order by identifiers.identifier
+        limit 1
+    ) as by_legacy_code on true
+)
+
 select
-    latest.record_kind,
-    latest.record_key,
-    latest.source_feed,
-    latest.doc_no,
-    coalesce(
-        case when {{ valid_uscc }} then latest.uscc end,
-        person_link.person_key,
-        latest.person_key,
-        by_org_code.uscc,
-        by_legacy_code.uscc,
-        'ORG-' || latest.org_code,
-        'REG-' || split_part(latest.legacy_reg_nos, ' ', 1)
-    ) as subject_key,
-    case
-        when {{ valid_uscc }} then 'uscc'
-        when person_link.person_key is not null or latest.person_key is not null then 'person_key'
-        when by_org_code.uscc is not null then 'org_code'
-        when by_legacy_code.uscc is not null then 'legacy_reg_no'
-        when latest.org_code is not null or latest.legacy_reg_nos is not null then 'unlinked_code'
-    end as resolved_by,
-    latest.subject_name,
-    latest.subject_category,
-    latest.id_no_masked,
-    latest.event_date,
-    latest.valid_from,
-    latest.valid_to,
-    latest.publicity_until_reported,
-    latest.removed_on,
-    latest.removal_reason,
-    latest.severity,
-    latest.list_type_code,
-    latest.fine_amount_10k_yuan,
-    latest.arrears_amount_yuan,
-    latest.arrears_periods,
-    latest.authority,
-    latest.division_code,
-    latest.details,
-    latest.first_reported_on,
-    latest.reported_on as last_reported_on,
-    latest.report_count,
-    latest.batch_id,
-    latest.loaded_at,
-    -- when this build computed the row: fct_credit_record takes up the records rebuilt since its last build
-    now() as rebuilt_at
-from latest
-left join {{ source('ops', 'person_link') }} as person_link
-    on
-        latest.id_no_masked = person_link.id_masked
-        and util.person_name(latest.subject_name) = person_link.person_name
-        and person_link.outcome = 'linked'
-left join identifiers as by_org_code
-    on
-        by_org_code.identifier_kind = 'org_code'
-        and latest.org_code = by_org_code.identifier
-left join lateral (
-    select identifiers.uscc
-    from identifiers
-    where
-        identifiers.identifier_kind = 'legacy_reg_no'
-        and identifiers.identifier = any(string_to_array(latest.legacy_reg_nos, ' '))
-    order by identifiers.identifier
-    limit 1
-) as by_legacy_code on true
+    resolved.*,
+    -- the subject the record belonged to before it moved (a code or a person linked since): the models by
+    -- subject compute that one again too. Carried while the subject stays; read through jsonb so a table
+    -- built before the column existed can be read.
+    {%- if is_incremental() %}
+        case
+            when before.subject_key is distinct from resolved.subject_key then before.subject_key
+            else to_jsonb(before) ->> 'previous_subject_key'
+        end as previous_subject_key
+    {%- else %}
+        null::text as previous_subject_key
+    {%- endif %}
+from resolved
+{%- if is_incremental() %}
+    left join {{ this }} as before
+        on
+            resolved.record_kind = before.record_kind
+            and resolved.record_key = before.record_key
+{%- endif %}

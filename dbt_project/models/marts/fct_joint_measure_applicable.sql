@@ -14,7 +14,7 @@
                 {% set previous = previous_build() %}
                 create temporary table changed_subject on commit drop as
                 {% if previous %}
-                    {{ subjects_changed_since(previous.built_at) }}
+                    {{ subjects_changed_since(previous.built_at, triggered=true) }}
                 {% else %}
                     select distinct subject_key from {{ this }}
                 {% endif %}
@@ -147,6 +147,8 @@ select
     measure.evidence,
     applicable.applies_from,
     applicable.applies_until,
-    applicable.disclosure_class
+    applicable.disclosure_class,
+    -- the invocation that wrote the row: the night's personal-data test scans the rows it wrote
+    '{{ invocation_id }}'::text as written_by_invocation
 from applicable
 inner join lists as measure on applicable.item_code = measure.item_code

@@ -33,7 +33,9 @@ NIGHT_THREE = date(2026, 3, 2)
 NEWCO = make_uscc("9", "1", "370112", "MA3C0009")
 NEWCO_REG_NO = "370112200099999"  # its old 工商注册号: alone on a night-two penalty, learnt on night three
 DEBTOR_ID = make_resident_id("370103", date(1979, 8, 8), 77)
-WALL_CLOCK_COLUMNS = {"updated_at", "written_by_invocation", "rebuilt_at"}
+# when and by which build a row was written, and the subject it had under an earlier build: the builds' doing,
+# not the night's
+WALL_CLOCK_COLUMNS = {"updated_at", "written_by_invocation", "rebuilt_at", "previous_subject_key"}
 
 
 def _debtor(case_no: str, name: str, id_no: str) -> dict:
