@@ -1,6 +1,7 @@
 {#
     The incremental models of the night (int_credit_record__current, fct_credit_record,
-    publish_national_record) compute only the records that changed since their last build, which
+    fct_blacklist_listing and publish_national_record by record; fct_joint_measure_applicable and
+    dim_credit_archive by subject) compute only what may have changed since their last build, which
     ops.model_build remembers per model: the night it was built as of and when (its transaction's start).
 
     previous_build() gives {as_of, built_at} as SQL literals, or none, and then the model computes every
