@@ -43,6 +43,20 @@
     set as_of = excluded.as_of, built_at = excluded.built_at, fingerprint = excluded.fingerprint
 {% endmacro %}
 
+{# The accepted batches of `feed` a night sees that the last build (`previous`) may not have seen: gated since it
+   (a day's margin: a gate that began before the build and committed after it), or of nights after its night
+   (it was a backfill). A list of batch ids, to be read as `= any(array(...))`: PostgreSQL then pushes it down to
+   the raw table's batch index. #}
+{% macro batches_since(previous, feed) %}
+    select batch.batch_id
+    from {{ source('ops', 'load_batch') }} as batch
+    where
+        batch.feed = '{{ feed }}'
+        and batch.status = 'accepted'
+        and batch.logical_date <= {{ as_of_date() }}
+        and (batch.gated_at > {{ previous.built_at }} - interval '1 day' or batch.logical_date > {{ previous.as_of }})
+{% endmacro %}
+
 {# The records (record_id, record_kind, record_key) whose fct_credit_record row was rewritten, or whose current
    row was rebuilt (it may have lost its fct row), since `built_at`: what the models after fct take up. Read by
    record_id from fct_credit_record and its children (their index), by kind and key elsewhere. #}
@@ -80,18 +94,20 @@
     {%- endif %}
 {% endmacro %}
 
-{# The subjects whose records changed since `built_at`: the subject a record rewritten in fct_credit_record
-   names, and the subjects a record rebuilt in int_credit_record__current names now and named before it moved
-   (previous_subject_key); with `triggered`, also the subjects of the calling model's rows that such a record
-   triggered (trigger_record_id). What a model by subject takes up. #}
-{% macro subjects_changed_since(built_at, triggered=false) %}
-    select rewritten.subject_key
-    from {{ ref('fct_credit_record') }} as rewritten
-    where rewritten.updated_at > {{ built_at }}
-    union
-    select unnest(array[rebuilt.subject_key, rebuilt.previous_subject_key])
+{# The subjects whose records changed since `built_at`: the subjects a record rebuilt in int_credit_record__current
+   names now and named before it moved (previous_subject_key); with `facts`, also the subject a record rewritten
+   in fct_credit_record names (a model upstream of it leaves them out); with `triggered`, also the subjects of the
+   calling model's rows that such a record triggered (trigger_record_id). What a model by subject takes up. #}
+{% macro subjects_changed_since(built_at, triggered=false, facts=true) %}
+    select unnest(array[rebuilt.subject_key, rebuilt.previous_subject_key]) as subject_key
     from {{ ref('int_credit_record__current') }} as rebuilt
     where rebuilt.rebuilt_at > {{ built_at }}
+    {%- if facts %}
+        union
+        select rewritten.subject_key
+        from {{ ref('fct_credit_record') }} as rewritten
+        where rewritten.updated_at > {{ built_at }}
+    {%- endif %}
     {%- if triggered %}
         union
         select triggered.subject_key
@@ -99,5 +115,31 @@
         where triggered.trigger_record_id in (
             select changed.record_id from ({{ records_changed_since(built_at) }}) as changed
         )
+    {%- endif %}
+{% endmacro %}
+
+{# Pre-hooks of a model incremental by subject: put in the temporary table changed_subject the subjects whose
+   records changed since the last build (subjects_changed_since), or every subject of the model when the build
+   computes everything, then delete their rows; the model inserts them again. A caller block adds the model's
+   own subjects, given the last build: `{% call(previous) collect_changed_subjects() %} select ... {% endcall %}`. #}
+{% macro collect_changed_subjects(triggered=false, facts=true) %}
+    {%- if is_incremental() %}
+        {%- set previous = previous_build() %}
+        create temporary table changed_subject on commit drop as
+        {%- if previous %}
+            {{ subjects_changed_since(previous.built_at, triggered, facts) }}
+            {%- if caller is defined %}
+                union
+                {{ caller(previous) }}
+            {%- endif %}
+        {%- else %}
+            select distinct subject_key from {{ this }}
+        {%- endif %}
+    {%- endif %}
+{% endmacro %}
+
+{% macro delete_changed_subjects() %}
+    {%- if is_incremental() %}
+        delete from {{ this }} where subject_key in (select changed_subject.subject_key from changed_subject)
     {%- endif %}
 {% endmacro %}

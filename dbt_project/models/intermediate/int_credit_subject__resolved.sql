@@ -1,6 +1,19 @@
-{{ config(indexes=[{'columns': ['subject_key'], 'unique': true}]) }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        indexes=[{'columns': ['subject_key'], 'unique': true}],
+        pre_hook=["{{ collect_changed_subjects(facts=false) }}", "{{ delete_changed_subjects() }}"],
+        post_hook=["{{ record_build() }}"],
+    )
+}}
 -- One credit subject per USCC (organisations and individual businesses), per person_key (natural
 -- persons), or per unlinked organisation code: the names it was reported under and when.
+-- Incremental by subject: a night computes the subjects of the records rebuilt since the last build, now and
+-- before they moved (macro subjects_changed_since), after the pre-hooks dropped their rows.
+{%- set previous = previous_build() %}
+
 with records as (
     select
         subject_key,
@@ -12,7 +25,11 @@ with records as (
         first_reported_on,
         last_reported_on
     from {{ ref('int_credit_record__current') }}
-    where subject_key is not null
+    where
+        subject_key is not null  -- noqa: LT02
+        {%- if previous %}
+            and subject_key in (select changed_subject.subject_key from changed_subject)
+        {%- endif %}
 ),
 
 ranked_names as (

@@ -5,28 +5,16 @@
         on_schema_change='append_new_columns',
         indexes=[{'columns': ['subject_key'], 'unique': true}, {'columns': ['uscc']}, {'columns': ['credit_tier']}],
         pre_hook=[
-            "{% if is_incremental() %}
-                {% set previous = previous_build() %}
-                create temporary table changed_subject on commit drop as
-                {% if previous %}
-                    {{ subjects_changed_since(previous.built_at) }}
-                    union
-                    select commitment.subject_key
-                    from {{ ref('fct_credit_record') }} as commitment
-                    where
-                        commitment.record_kind = 'commitment'
-                        and commitment.details ->> 'fulfilment' = 'breached'
-                        and coalesce((commitment.details ->> 'breach_noted_on')::date, commitment.event_date)
-                            > {{ previous.as_of }} - interval '12 months'
-                        and coalesce((commitment.details ->> 'breach_noted_on')::date, commitment.event_date)
-                            <= {{ as_of_date() }} - interval '12 months'
-                {% else %}
-                    select subject_key from {{ this }}
-                {% endif %}
-            {% endif %}",
-            "{% if is_incremental() %}
-                delete from {{ this }} where subject_key in (select changed_subject.subject_key from changed_subject)
-            {% endif %}",
+            "{% call(previous) collect_changed_subjects() %}
+                select commitment.subject_key
+                from {{ ref('fct_credit_record') }} as commitment
+                where
+                    commitment.record_kind = 'commitment'
+                    and commitment.details ->> 'fulfilment' = 'breached'
+                    and {{ commitment_breached_on('commitment') }} > {{ previous.as_of }} - interval '12 months'
+                    and {{ commitment_breached_on('commitment') }} <= {{ as_of_date() }} - interval '12 months'
+            {% endcall %}",
+            "{{ delete_changed_subjects() }}",
         ],
         post_hook=["{{ record_build() }}"],
     )
@@ -72,10 +60,10 @@ records as (
         arrears_amount_yuan,
         arrears_periods,
         details ->> 'fulfilment' as fulfilment,
-        details ->> 'breach_noted_on' as breach_noted_on,
+        {{ commitment_breached_on('record') }} as breached_on,
         details ->> 'honour_name' as honour_name,
         details ->> 'credit_rating' as credit_rating
-    from {{ ref('fct_credit_record') }}
+    from {{ ref('fct_credit_record') }} as record
     {{ changed_only }}
 ),
 
@@ -94,7 +82,7 @@ counts as (
         count(*) filter (
             where record_kind = 'commitment'
             and fulfilment = 'breached'
-            and coalesce(breach_noted_on::date, event_date) > {{ as_of_date() }} - interval '12 months'
+            and breached_on > {{ as_of_date() }} - interval '12 months'
         ) as breached_commitment_count_12m,
         count(*) filter (where record_kind = 'utility_arrears') as utility_arrears_count,
         count(*) filter (where record_kind = 'court') as court_count,

@@ -70,13 +70,8 @@ with
                 and correction.record_doc_no = current_record.doc_no
         where
             correction.effective_on > {{ previous.as_of }} and correction.effective_on <= {{ as_of_date() }}
-            or correction.reported_on > {{ previous.as_of }}
             or correction.subject_by_crosswalk
-            or correction.batch_id = any(array(
-                select batch.batch_id
-                from {{ source('ops', 'load_batch') }} as batch
-                where batch.gated_at > {{ previous.built_at }} - interval '1 day'
-            ))
+            or correction.batch_id = any(array({{ batches_since(previous, 'credit_correction') }}))
     ),
 {%- endif %}
 

@@ -9,20 +9,7 @@
             {'columns': ['item_code']},
             {'columns': ['trigger_record_id']},
         ],
-        pre_hook=[
-            "{% if is_incremental() %}
-                {% set previous = previous_build() %}
-                create temporary table changed_subject on commit drop as
-                {% if previous %}
-                    {{ subjects_changed_since(previous.built_at, triggered=true) }}
-                {% else %}
-                    select distinct subject_key from {{ this }}
-                {% endif %}
-            {% endif %}",
-            "{% if is_incremental() %}
-                delete from {{ this }} where subject_key in (select changed_subject.subject_key from changed_subject)
-            {% endif %}",
-        ],
+        pre_hook=["{{ collect_changed_subjects(triggered=true) }}", "{{ delete_changed_subjects() }}"],
         post_hook=["{{ record_build() }}"],
     )
 }}

@@ -1,13 +1,14 @@
 """An incremental night gives what a full rebuild of that night gives.
 
-int_credit_record__current, fct_credit_record, fct_blacklist_listing, fct_joint_measure_applicable and
-publish_national_record compute on a night only the records (or subjects) that may have changed since their
-last build (macro previous_build). Three nights on a warehouse of its own, each built incrementally and then
+int_credit_record__current, int_credit_correction__latest, int_credit_subject__resolved, fct_credit_record,
+fct_blacklist_listing, fct_joint_measure_applicable, dim_credit_archive and publish_national_record compute on a
+night only the records (applications, subjects) that may have changed since their last build (macro
+previous_build). Three nights on a warehouse of its own, each built incrementally and then
 rebuilt with --full-refresh, the two compared table by table: night two brings a re-report, a new listing,
 corrections, a report naming a company by an old registration number nobody knows yet, and the licence that
 links a court record's masked ID to a person; night three, two years on, the licence that teaches that old
-number, a repair upheld that night and a correction gated late for an earlier night, while honours and
-penalties leave public view on their own.
+number, a repair upheld that night, an objection answered at last and a correction gated late for an earlier
+night, while honours and penalties leave public view on their own.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ def _build(day: date, *extra: str) -> None:
 
 def _built(conn) -> dict[str, list[str]]:
     return {**tables_as_text(conn, "marts", WALL_CLOCK_COLUMNS),
-            **tables_as_text(conn, "intermediate", WALL_CLOCK_COLUMNS, {"int_credit_record__current"}),
+            **tables_as_text(conn, "intermediate", WALL_CLOCK_COLUMNS, {
+                "int_credit_record__current", "int_credit_correction__latest", "int_credit_subject__resolved"}),
             **tables_as_text(conn, "publish", WALL_CLOCK_COLUMNS, {"publish_national_record"})}
 
 
@@ -119,6 +121,9 @@ def test_incremental_nights_equal_full_rebuilds(warehouse):
     ])
     deliver(warehouse, "credit_correction", NIGHT_THREE, "accepted", [
         _correction("XF-2026-001", "blacklist", "济人社黑〔2024〕9号", ACME, "信用修复", "2026-03-02"),
+        # reported again, answered at last: its latest report replaces the one kept since night two
+        {**_correction("YY-2024-004", "penalty", "济市监罚〔2024〕7号", ACME, "异议更正", "2026-02-27"),
+         "applied_on": "2024-01-10", "outcome": "不同意"},
     ])
     deliver(warehouse, "credit_correction", NIGHT_TWO, "accepted", [  # late: gated after night two was built
         _correction("YY-2024-009", "blacklist", "济税黑〔2024〕3号", ZENITH, "异议撤销", "2024-02-21"),
@@ -131,3 +136,5 @@ def test_incremental_nights_equal_full_rebuilds(warehouse):
                         "济税黑〔2024〕3号": "withdrawn", "济市监罚〔2024〕21号": "expired"}
     assert warehouse.execute("select subject_key from marts.fct_credit_record where doc_no = '济市监罚〔2024〕21号'"
                              ).fetchone() == (NEWCO,)
+    assert warehouse.execute("select closed_on, outcome from intermediate.int_credit_correction__latest "
+                             "where correction_id = 'YY2024004'").fetchone() == (date(2026, 2, 27), "不同意")
