@@ -172,6 +172,7 @@ resolved as (
         where
             identifiers.identifier_kind = 'legacy_reg_no'
             and identifiers.identifier = any(string_to_array(latest.legacy_reg_nos, ' '))
+            and identifiers.uscc is not null
         order by identifiers.identifier
         limit 1
     ) as by_legacy_code on true

@@ -81,9 +81,11 @@ def run_dbt(args: list[str], check: bool = True, night: date | None = None) -> s
     if night is not None:
         _keep_run_artifacts(args[0] if args else "dbt", night, started)
     if check and result.returncode != 0:
-        failures = [line for line in lines if "ERROR" in line or "FAIL" in line]
+        # a parsing error prints no ERROR or FAIL line: then dbt's last lines say what went wrong
+        failures = [line for line in lines if "ERROR" in line or "FAIL" in line] or [
+            line.strip() for line in lines[-3:] if line.strip()]
         raise ConfigurationError(
-            f"dbt {' '.join(args)} failed ({len(failures)} errors): "
+            f"dbt {' '.join(args)} failed: "
             + " | ".join(failures[-5:])
             + f"; full log in {env['DBT_LOG_PATH']}/dbt.log"
         )

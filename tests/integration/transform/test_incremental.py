@@ -1,13 +1,15 @@
 """An incremental night gives what a full rebuild of that night gives.
 
-int_credit_record__current, int_credit_correction__latest, int_credit_subject__resolved, fct_credit_record,
+int_credit_record__current, int_credit_correction__latest, int_credit_subject__identifiers,
+int_credit_subject__resolved, fct_credit_record,
 fct_blacklist_listing, fct_joint_measure_applicable, dim_credit_archive and publish_national_record compute on a
 night only the records (applications, subjects) that may have changed since their last build (macro
 previous_build). Three nights on a warehouse of its own, each built incrementally and then
 rebuilt with --full-refresh, the two compared table by table: night two brings a re-report, a new listing,
 corrections, a report naming a company by an old registration number nobody knows yet, and the licence that
 links a court record's masked ID to a person; night three, two years on, the licence that teaches that old
-number, a repair upheld that night, an objection answered at last and a correction gated late for an earlier
+number (and another company the old number ACME gave on night two: now ambiguous), a repair upheld that
+night, an objection answered at last and a correction gated late for an earlier
 night, while honours and penalties leave public view on their own.
 """
 
@@ -33,6 +35,7 @@ pytestmark = pytest.mark.integration
 NIGHT_THREE = date(2026, 3, 2)
 NEWCO = make_uscc("9", "1", "370112", "MA3C0009")
 NEWCO_REG_NO = "370112200099999"  # its old 工商注册号: alone on a night-two penalty, learnt on night three
+SHARED_REG_NO = "370112200011111"  # given by ACME on night two, by ZENITH on night three: names neither
 DEBTOR_ID = make_resident_id("370103", date(1979, 8, 8), 77)
 # when and by which build a row was written, and the subject it had under an earlier build: the builds' doing,
 # not the night's
@@ -59,7 +62,8 @@ def _build(day: date, *extra: str) -> None:
 def _built(conn) -> dict[str, list[str]]:
     return {**tables_as_text(conn, "marts", WALL_CLOCK_COLUMNS),
             **tables_as_text(conn, "intermediate", WALL_CLOCK_COLUMNS, {
-                "int_credit_record__current", "int_credit_correction__latest", "int_credit_subject__resolved"}),
+                "int_credit_record__current", "int_credit_correction__latest", "int_credit_subject__identifiers",
+                "int_credit_subject__resolved"}),
             **tables_as_text(conn, "publish", WALL_CLOCK_COLUMNS, {"publish_national_record"})}
 
 
@@ -102,7 +106,7 @@ def test_incremental_nights_equal_full_rebuilds(warehouse):
     night_two(warehouse)
     deliver(warehouse, "dept_penalty", NIGHT_TWO, "accepted", [
         _penalty("济市监罚〔2024〕7号", ACME, "济南阿克米食品有限公司", "2024-02-08", "严重",
-                 fine_amount_10k_yuan="0.5"),
+                 fine_amount_10k_yuan="0.5", business_reg_no=SHARED_REG_NO),
         _penalty("济市监罚〔2024〕21号", None, "济南新源商贸有限公司", "2024-02-19", "一般",
                  business_reg_no=NEWCO_REG_NO),
     ])
@@ -118,6 +122,7 @@ def test_incremental_nights_equal_full_rebuilds(warehouse):
 
     deliver(warehouse, "dept_license", NIGHT_THREE, "accepted", [
         _license("济市监许〔2026〕2号", NEWCO, "济南新源商贸有限公司", "2026-02-26", business_reg_no=NEWCO_REG_NO),
+        _license("济市监许〔2026〕3号", ZENITH, "济南泽尼斯科技有限公司", "2026-02-27", business_reg_no=SHARED_REG_NO),
     ])
     deliver(warehouse, "credit_correction", NIGHT_THREE, "accepted", [
         _correction("XF-2026-001", "blacklist", "济人社黑〔2024〕9号", ACME, "信用修复", "2026-03-02"),
@@ -138,3 +143,5 @@ def test_incremental_nights_equal_full_rebuilds(warehouse):
                              ).fetchone() == (NEWCO,)
     assert warehouse.execute("select closed_on, outcome from intermediate.int_credit_correction__latest "
                              "where correction_id = 'YY2024004'").fetchone() == (date(2026, 2, 27), "不同意")
+    assert warehouse.execute("select uscc, report_count from intermediate.int_credit_subject__identifiers "
+                             "where identifier = %s", (SHARED_REG_NO,)).fetchone() == (None, 2)
