@@ -1,10 +1,13 @@
 {#
     The incremental models of the night (int_credit_record__current, fct_credit_record,
-    fct_blacklist_listing and publish_national_record by record; fct_joint_measure_applicable and
-    dim_credit_archive by subject) compute only what may have changed since their last build, which
-    ops.model_build remembers per model: the night it was built as of and when (its transaction's start).
+    fct_blacklist_listing and publish_national_record by record; int_credit_subject__resolved,
+    fct_joint_measure_applicable and dim_credit_archive by subject; int_credit_subject__identifiers by code;
+    int_credit_correction__latest and int_joint_measure_feedback__latest by application or case) compute only
+    what may have changed since their last build, which
+    ops.model_build remembers per model: the night it was built as of, when (its transaction's start) and
+    what it could see (its snapshot: the batches gated after it).
 
-    previous_build() gives {as_of, built_at} as SQL literals, or none, and then the model computes every
+    previous_build() gives {as_of, built_at, seen_snapshot} as SQL literals, or none, and then the model computes every
     record: on a first or --full-refresh build, when the night went back (a backfill must see that night,
     not tomorrow's), or when the model's code or the code of a model or seed it reads changed since (the
     fingerprint). record_build() is the model's last post-hook: the row changes in the model's own
@@ -15,16 +18,27 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set found = run_query(
-        "select as_of::text, built_at::text, fingerprint, as_of <= " ~ as_of_date() ~ " as forward"
-        ~ " from ops.model_build where model = '" ~ this.identifier ~ "'") -%}
+        "select as_of::text, built_at::text, fingerprint, as_of <= " ~ as_of_date() ~ " as forward,"
+        ~ " seen_snapshot::text from ops.model_build where model = '" ~ this.identifier ~ "'") -%}
     {%- if found.rows | length == 0 -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set last = found.rows[0] -%}
-    {%- if last[2] != build_fingerprint() or not last[3] -%}
+    {#- no snapshot: built before the warehouse kept one -#}
+    {%- if last[2] != build_fingerprint() or not last[3] or last[4] is none -%}
         {{ return(none) }}
     {%- endif -%}
-    {{ return({'as_of': "date '" ~ last[0] ~ "'", 'built_at': "timestamptz '" ~ last[1] ~ "'"}) }}
+    {{ return({'as_of': "date '" ~ last[0] ~ "'", 'built_at': "timestamptz '" ~ last[1] ~ "'",
+               'seen_snapshot': "pg_snapshot '" ~ last[4] ~ "'"}) }}
+{% endmacro %}
+
+{# Pre-hook of every model (dbt_project.yml), before the model's own: an incremental model keeps, for the length
+   of its transaction, the snapshot of what it could see before its statements ran; record_build stores it. A
+   batch whose gate committed after it is new to the next build (macro batches_since). #}
+{% macro remember_snapshot() %}
+    {%- if config.get('materialized') == 'incremental' %}
+        select set_config('credit_warehouse.seen_snapshot', pg_current_snapshot()::text, true)
+    {%- endif %}
 {% endmacro %}
 
 {% macro build_fingerprint() %}
@@ -37,16 +51,30 @@
 {% endmacro %}
 
 {% macro record_build() %}
-    insert into ops.model_build (model, as_of, built_at, fingerprint)
-    values ('{{ this.identifier }}', {{ as_of_date() }}, now(), '{{ build_fingerprint() }}')
+    insert into ops.model_build (model, as_of, built_at, fingerprint, seen_snapshot)
+    values (
+        '{{ this.identifier }}', {{ as_of_date() }}, now(), '{{ build_fingerprint() }}',
+        current_setting('credit_warehouse.seen_snapshot')::pg_snapshot
+    )
     on conflict (model) do update
-    set as_of = excluded.as_of, built_at = excluded.built_at, fingerprint = excluded.fingerprint
+    set
+        as_of = excluded.as_of, built_at = excluded.built_at, fingerprint = excluded.fingerprint,
+        seen_snapshot = excluded.seen_snapshot
 {% endmacro %}
 
-{# The accepted batches of `feed` a night sees that the last build (`previous`) may not have seen: gated since it
-   (a day's margin: a gate that began before the build and committed after it), or of nights after its night
-   (it was a backfill). A list of batch ids, to be read as `= any(array(...))`: PostgreSQL then pushes it down to
-   the raw table's batch index. #}
+{# Post-hook of a model that kept rows of later nights: on a build that computed everything (a backfill, changed
+   code), drop the rows the night does not have yet, those `column` (the first night they were reported) puts
+   after it. #}
+{% macro delete_rows_after_night(column) %}
+    {%- if is_incremental() and previous_build() is none %}
+        delete from {{ this }} where {{ column }} > {{ as_of_date() }}
+    {%- endif %}
+{% endmacro %}
+
+{# The accepted batches of `feed` a night sees that the last build (`previous`) did not: those whose gate's
+   transaction its snapshot does not show (committed after it began, whenever the gate itself began), or of nights
+   after its night (it was a backfill). A list of batch ids, to be read as `= any(array(...))`: PostgreSQL then
+   pushes it down to the raw table's batch index. #}
 {% macro batches_since(previous, feed) %}
     select batch.batch_id
     from {{ source('ops', 'load_batch') }} as batch
@@ -54,7 +82,10 @@
         batch.feed = '{{ feed }}'
         and batch.status = 'accepted'
         and batch.logical_date <= {{ as_of_date() }}
-        and (batch.gated_at > {{ previous.built_at }} - interval '1 day' or batch.logical_date > {{ previous.as_of }})
+        and (
+            not pg_visible_in_snapshot(batch.gated_xid, {{ previous.seen_snapshot }})
+            or batch.logical_date > {{ previous.as_of }}
+        )
 {% endmacro %}
 
 {# The records (record_id, record_kind, record_key) whose fct_credit_record row was rewritten, or whose current
@@ -142,4 +173,37 @@
     {%- if is_incremental() %}
         delete from {{ this }} where subject_key in (select changed_subject.subject_key from changed_subject)
     {%- endif %}
+{% endmacro %}
+
+{# The latest report per `key` of a staging model whose reports are only ever added (an application, a case,
+   reported again as it moves): on an incremental night, the latest of the reports of the batches of `feed` new
+   since the last build and of the row the model kept for the same key; else the latest of every report. The
+   model is incremental by `key` (delete+insert). #}
+{% macro latest_reports(model, key, feed) %}
+    {%- set previous = previous_build() %}
+    with reports as (
+        select *
+        from {{ ref(model) }}
+        where
+            {{ key }} is not null  -- noqa: LT02
+            {%- if previous %}
+                and batch_id = any(array({{ batches_since(previous, feed) }}))
+            {%- endif %}
+    )
+    {%- if previous %}
+        {#- by name: a column the model gained later sits elsewhere in the table than in the view #}
+        {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='quoted') | join(', ') %}
+
+        , reports_and_kept as (
+            select {{ columns }} from reports
+            union all
+            select {{ columns }}
+            from {{ this }} as kept
+            where kept.{{ key }} in (select reports.{{ key }} from reports)
+        )
+    {%- endif %}
+
+    select distinct on ({{ key }}) *
+    from {{ 'reports_and_kept' if previous else 'reports' }}
+    order by {{ key }} asc, reported_on desc, batch_id desc, row_number desc
 {% endmacro %}

@@ -13,9 +13,7 @@
             {'columns': ['record_kind', 'doc_no']},
         ],
         post_hook=[
-            "{% if is_incremental() and previous_build() is none %}
-                delete from {{ this }} where first_reported_on > {{ as_of_date() }}
-            {% endif %}",
+            "{{ delete_rows_after_night('first_reported_on') }}",
             "{{ record_build() }}",
         ],
     )

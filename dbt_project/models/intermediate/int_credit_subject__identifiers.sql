@@ -6,9 +6,7 @@
         on_schema_change='append_new_columns',
         indexes=[{'columns': ['identifier_kind', 'identifier'], 'unique': true}],
         post_hook=[
-            "{% if is_incremental() and previous_build() is none %}
-                delete from {{ this }} where first_seen_on > {{ as_of_date() }}
-            {% endif %}",
+            "{{ delete_rows_after_night('first_seen_on') }}",
             "{{ record_build() }}",
         ],
     )

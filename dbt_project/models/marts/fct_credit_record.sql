@@ -37,11 +37,10 @@
 -- status as of the night (macro as_of_date). Only rows whose content changed are rewritten, so
 -- updated_at says when a record last changed (the publish delta uses it). A night computes the records
 -- that may have changed since the last build: rebuilt in int_credit_record__current, active ones whose
--- natural end has come, and those an upheld correction names that was reported for a later night, gated (a
--- day's margin: a gate that began before the last build and committed after it), came into effect or is
--- resolved through the crosswalk since; a backfill or a changed model computes every record (macro
--- previous_build). The post-hook drops the rows of records that lost their subject, or that the night does
--- not have (an earlier night rebuilt after later ones).
+-- natural end has come, and those an upheld correction names that was reported for a later night or gated
+-- since (macro batches_since), came into effect or is resolved through the crosswalk since; a backfill or a
+-- changed model computes every record (macro previous_build). The post-hook drops the rows of records that
+-- lost their subject, or that the night does not have (an earlier night rebuilt after later ones).
 -- depends_on: {{ source('ops', 'load_batch') }}
 {%- set previous = previous_build() %}
 

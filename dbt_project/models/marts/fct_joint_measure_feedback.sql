@@ -3,9 +3,8 @@
 -- per case), with the item of the four lists it applied and whether the listing or honour it cites is one the
 -- warehouse holds for that subject: a case citing nothing known is fed back all the same, and counted.
 with cases as (
-    select distinct on (case_id) *
-    from {{ ref('stg_department__joint_measure_feedback') }}
-    order by case_id asc, reported_on desc, batch_id desc, row_number desc
+    select *
+    from {{ ref('int_joint_measure_feedback__latest') }}
 ),
 
 lists as (

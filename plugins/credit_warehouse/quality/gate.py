@@ -232,7 +232,7 @@ def _gate(conn: psycopg.Connection, feed: Feed, suite: Suite, batch_id: int, sta
 
     conn.execute(
         "update ops.load_batch set status = %s, rows_received = %s, rows_accepted = %s, rows_quarantined = %s, "
-        "gated_at = now(), error_text = %s where batch_id = %s",
+        "gated_at = now(), gated_xid = pg_current_xact_id(), error_text = %s where batch_id = %s",
         (status, received, accepted_rows, quarantined, held_reason, batch_id),
     )
     superseded = _supersede(conn, feed, batch_id, logical_date, source_identity) if status == "accepted" else []

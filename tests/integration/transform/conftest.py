@@ -34,7 +34,8 @@ def deliver(
     quarantined = quarantined or {}
     batch_id = conn.execute(
         "insert into ops.load_batch (feed, logical_date, source_identity, source_sha256, status, rows_received,"
-        " rows_accepted, rows_quarantined, gated_at) values (%s, %s, %s, md5(random()::text), %s, %s, %s, %s, now())"
+        " rows_accepted, rows_quarantined, gated_at, gated_xid)"
+        " values (%s, %s, %s, md5(random()::text), %s, %s, %s, %s, now(), pg_current_xact_id())"
         " returning batch_id",
         (
             feed,

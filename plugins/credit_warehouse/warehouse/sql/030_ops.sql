@@ -22,6 +22,9 @@ create table if not exists ops.load_batch (
 
 -- the national format a file was written in (registry layouts: current, gb2016 ...); null for API and SQL
 alter table ops.load_batch add column if not exists source_layout text;
+-- the transaction that gave the batch its gate's status: an incremental dbt model takes up the accepted batches
+-- its last build's snapshot could not see (ops.model_build.seen_snapshot), whenever their gate committed
+alter table ops.load_batch add column if not exists gated_xid xid8;
 
 -- the loader opens and closes batches; transformer reads it through loader's default privileges
 alter table ops.load_batch owner to loader;
@@ -72,4 +75,6 @@ create table if not exists ops.model_build (
     built_at timestamptz not null,
     fingerprint text not null
 );
+-- what the build's statements could see: the batches gated after it are those whose gated_xid it does not show
+alter table ops.model_build add column if not exists seen_snapshot pg_snapshot;
 alter table ops.model_build owner to transformer;
