@@ -36,7 +36,16 @@
         select
             scanned.column_name,
             count(*) as rows_with_full_id
-        from {{ model }} as model_row
+        {%- if new_rows_value %}
+            {#- offset 0: as in get_where_subquery, the night's rows first, then the detector on them #}
+            from (
+                select * from {{ model }}
+                where {{ adapter.quote(new_rows.column) }} = {{ new_rows_value }}
+                offset 0
+            ) as model_row
+        {%- else %}
+            from {{ model }} as model_row
+        {%- endif %}
         cross join lateral (
             values
             {%- for column in scanned %}
@@ -44,11 +53,7 @@
             {%- endfor %}
         ) as scanned (column_name, value)
         where
-            true
-            {%- if new_rows_value %}
-                and model_row.{{ adapter.quote(new_rows.column) }} = {{ new_rows_value }}
-            {%- endif %}
-            and util.may_hold_resident_id(concat_ws(
+            util.may_hold_resident_id(concat_ws(
                 '|'
                 {%- for column in scanned %},
                 model_row.{{ adapter.quote(column) }}::text

@@ -9,8 +9,8 @@ rebuilt with --full-refresh, the two compared table by table: night two brings a
 corrections, a report naming a company by an old registration number nobody knows yet, and the licence that
 links a court record's masked ID to a person; night three, two years on, the licence that teaches that old
 number (and another company the old number ACME gave on night two: now ambiguous), a repair upheld that
-night, an objection answered at last and a correction gated late for an earlier
-night, while honours and penalties leave public view on their own.
+night, an objection answered at last, the honour a joint-measure case cited and a correction gated late for an
+earlier night, while honours and penalties leave public view on their own.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from credit_warehouse.transform.dbt import run_dbt
 
 from ..security.conftest import own_warehouse
 from .conftest import deliver, differences, tables_as_text
-from .nights import ACME, NIGHT_ONE, NIGHT_TWO, ZENITH, _license, _listing, _penalty, night_one, night_two
+from .nights import ACME, HONOUR, NIGHT_ONE, NIGHT_TWO, ZENITH, _license, _listing, _penalty, night_one, night_two
 
 pytestmark = pytest.mark.integration
 
@@ -124,6 +124,11 @@ def test_incremental_nights_equal_full_rebuilds(warehouse):
         _license("济市监许〔2026〕2号", NEWCO, "济南新源商贸有限公司", "2026-02-26", business_reg_no=NEWCO_REG_NO),
         _license("济市监许〔2026〕3号", ZENITH, "济南泽尼斯科技有限公司", "2026-02-27", business_reg_no=SHARED_REG_NO),
     ])
+    deliver(warehouse, "dept_redlist", NIGHT_THREE, "accepted", [  # the honour a night-two case cited, unknown then
+        {"subject_name": "济南荣誉科技有限公司", "uscc": HONOUR, "honour_name": "诚信纳税人",
+         "recognising_unit": "国家税务总局济南市税务局", "recognition_doc_no": "济市监荣〔2023〕77号",
+         "recognised_on": "2023-04-01", "valid_to": "2027-03-31"},
+    ])
     deliver(warehouse, "credit_correction", NIGHT_THREE, "accepted", [
         _correction("XF-2026-001", "blacklist", "济人社黑〔2024〕9号", ACME, "信用修复", "2026-03-02"),
         # reported again, answered at last: its latest report replaces the one kept since night two
@@ -145,3 +150,5 @@ def test_incremental_nights_equal_full_rebuilds(warehouse):
                              "where correction_id = 'YY2024004'").fetchone() == (date(2026, 2, 27), "不同意")
     assert warehouse.execute("select uscc, report_count from intermediate.int_credit_subject__identifiers "
                              "where identifier = %s", (SHARED_REG_NO,)).fetchone() == (None, 2)
+    assert warehouse.execute("select trigger_known from marts.fct_joint_measure_feedback "
+                             "where case_id = 'JC202402002'").fetchone() == (True,)
