@@ -1,8 +1,9 @@
 {#
     The incremental models of the night (int_credit_record__current, fct_credit_record,
     fct_blacklist_listing and publish_national_record by record; int_credit_subject__resolved,
-    fct_joint_measure_applicable and dim_credit_archive by subject; int_credit_subject__identifiers by code;
-    int_credit_correction__latest and int_joint_measure_feedback__latest by application or case) compute only
+    dim_credit_subject, fct_joint_measure_applicable and dim_credit_archive by subject;
+    int_credit_subject__identifiers by code; int_credit_correction__latest, int_joint_measure_feedback__latest
+    and fct_joint_measure_feedback by application or case) compute only
     what may have changed since their last build, which
     ops.model_build remembers per model: the night it was built as of, when (its transaction's start) and
     what it could see (its snapshot: the batches gated after it).

@@ -28,26 +28,74 @@ records as (
     where fct.status <> 'withdrawn'
 ),
 
-per_month as (
+-- the counts of records reported by a month's end: each record counted once, in the month it was first
+-- reported, then summed over the months up to each (a join of every record to every month grew with both)
+reported as (
+    select
+        date_trunc('month', first_reported_on)::date as month_start,
+        division_code,
+        count(*) filter (where is_enterprise) as enterprise_records,
+        count(*) filter (where is_person) as person_records,
+        count(*) filter (where record_kind = 'commitment') as commitments
+    from records
+    group by date_trunc('month', first_reported_on)::date, division_code
+),
+
+reported_by_month as (
     select
         months.month_start,
-        records.division_code,
-        count(*) filter (where records.is_enterprise) as enterprise_records,
-        count(*) filter (where records.is_person) as person_records,
-        count(*) filter (where records.record_kind = 'commitment') as commitments,
-        count(distinct records.subject_key) filter (
-            where records.is_enterprise and records.list_type_code is not null
-            and records.in_force_from <= months.month_end
-            and (records.ended_on is null or records.ended_on > months.month_end)
+        reported.division_code,
+        sum(reported.enterprise_records)::bigint as enterprise_records,
+        sum(reported.person_records)::bigint as person_records,
+        sum(reported.commitments)::bigint as commitments
+    from months
+    inner join reported on months.month_start >= reported.month_start
+    group by months.month_start, reported.division_code
+),
+
+-- the listed subjects in force: only the enterprises' listings meet every month
+listings as (
+    select
+        subject_key,
+        division_code,
+        first_reported_on,
+        in_force_from,
+        ended_on
+    from records
+    where is_enterprise and list_type_code is not null
+),
+
+listed_by_month as (
+    select
+        months.month_start,
+        listings.division_code,
+        count(distinct listings.subject_key) filter (
+            where listings.in_force_from <= months.month_end
+            and (listings.ended_on is null or listings.ended_on > months.month_end)
         ) as blacklisted_enterprises,
-        count(distinct records.subject_key) filter (
-            where records.is_enterprise and records.list_type_code is not null
-            and records.in_force_from <= months.month_end
-            and (records.ended_on is null or records.ended_on > (months.month_end - interval '12 months')::date)
+        count(distinct listings.subject_key) filter (
+            where listings.in_force_from <= months.month_end
+            and (listings.ended_on is null or listings.ended_on > (months.month_end - interval '12 months')::date)
         ) as enterprises_listed_12m
     from months
-    inner join records on months.month_end >= records.first_reported_on
-    group by months.month_start, records.division_code
+    inner join listings on months.month_end >= listings.first_reported_on
+    group by months.month_start, listings.division_code
+),
+
+per_month as (
+    select
+        reported_by_month.month_start,
+        reported_by_month.division_code,
+        reported_by_month.enterprise_records,
+        reported_by_month.person_records,
+        reported_by_month.commitments,
+        coalesce(listed_by_month.blacklisted_enterprises, 0) as blacklisted_enterprises,
+        coalesce(listed_by_month.enterprises_listed_12m, 0) as enterprises_listed_12m
+    from reported_by_month
+    left join listed_by_month
+        on
+            reported_by_month.month_start = listed_by_month.month_start
+            and reported_by_month.division_code is not distinct from listed_by_month.division_code
 )
 
 select

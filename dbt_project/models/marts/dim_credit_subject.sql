@@ -1,9 +1,25 @@
-{{ config(indexes=[{'columns': ['subject_key'], 'unique': true}, {'columns': ['uscc']}, {'columns': ['org_code']}]) }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        indexes=[{'columns': ['subject_key'], 'unique': true}, {'columns': ['uscc']}, {'columns': ['org_code']}],
+        pre_hook=["{{ collect_changed_subjects(facts=false) }}", "{{ delete_changed_subjects() }}"],
+        post_hook=["{{ record_build() }}"],
+    )
+}}
 -- Every credit subject: its kind from the USCC's registration-authority and type characters, its
 -- division (characters 3-8 of the USCC, else the division a utility reported), the names seen.
+-- Incremental by subject, as int_credit_subject__resolved: the subjects of the records rebuilt since.
+-- depends_on: {{ ref('int_credit_record__current') }}
+{%- set previous = previous_build() %}
+
 with subjects as (
     select *
     from {{ ref('int_credit_subject__resolved') }}
+    {%- if previous %}
+        where subject_key in (select changed_subject.subject_key from changed_subject)
+    {%- endif %}
 ),
 
 subject_type as (
@@ -44,7 +60,9 @@ select
     division.province_code,
     division.city_code,
     subjects.first_seen_on,
-    subjects.last_seen_on
+    subjects.last_seen_on,
+    -- the invocation that wrote the row: the night's personal-data test scans the rows it wrote
+    '{{ invocation_id }}'::text as written_by_invocation
 from subjects
 left join subject_type
     on
