@@ -3,15 +3,14 @@
     fct_blacklist_listing and publish_national_record by record; int_credit_subject__resolved,
     dim_credit_subject, fct_joint_measure_applicable and dim_credit_archive by subject;
     int_credit_subject__identifiers by code; int_credit_correction__latest, int_joint_measure_feedback__latest
-    and fct_joint_measure_feedback by application or case) compute only
-    what may have changed since their last build, which
-    ops.model_build remembers per model: the night it was built as of, when (its transaction's start) and
-    what it could see (its snapshot: the batches gated after it).
+    and fct_joint_measure_feedback by application or case) compute only what may have changed since their
+    last build, which ops.model_build remembers per model: the night it was built as of, when (its
+    transaction's start) and what it could see (its snapshot: the batches gated after it).
 
-    previous_build() gives {as_of, built_at, seen_snapshot} as SQL literals, or none, and then the model computes every
-    record: on a first or --full-refresh build, when the night went back (a backfill must see that night,
-    not tomorrow's), or when the model's code or the code of a model or seed it reads changed since (the
-    fingerprint). record_build() is the model's last post-hook: the row changes in the model's own
+    previous_build() gives {as_of, built_at, seen_snapshot} as SQL literals, or none, and then the model
+    computes every record: on a first or --full-refresh build, when the night went back (a backfill must see
+    that night, not tomorrow's), or when the model's code or the code of a model or seed it reads changed
+    since (the fingerprint). record_build() is the model's last post-hook: the row changes in the model's own
     transaction, so a failed build leaves the row of the last good one.
 #}
 {% macro previous_build() %}
