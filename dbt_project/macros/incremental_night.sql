@@ -88,6 +88,19 @@
         )
 {% endmacro %}
 
+{# The condition on int_credit_record__history that picks the reports the last build (`previous`) did not count:
+   appended since it, or of nights after its night (it was a backfill: they were appended before it). #}
+{% macro history_reports_since(previous) -%}
+    (
+        appended_at > {{ previous.built_at }}
+        or batch_id = any(array(
+            select batch.batch_id
+            from {{ source('ops', 'load_batch') }} as batch
+            where batch.logical_date > {{ previous.as_of }} and batch.logical_date <= {{ as_of_date() }}
+        ))
+    )
+{%- endmacro %}
+
 {# The records (record_id, record_kind, record_key) whose fct_credit_record row was rewritten, or whose current
    row was rebuilt (it may have lost its fct row), since `built_at`: what the models after fct take up. Read by
    record_id from fct_credit_record and its children (their index), by kind and key elsewhere. #}

@@ -39,14 +39,7 @@ with
             record_kind,
             record_key
         from {{ ref('int_credit_record__history') }}
-        where
-            appended_at > {{ previous.built_at }}
-            -- reports of nights after the one the last build was built as of (it was a backfill)
-            or batch_id = any(array(
-                select batch.batch_id
-                from {{ source('ops', 'load_batch') }} as batch
-                where batch.logical_date > {{ previous.as_of }} and batch.logical_date <= {{ as_of_date() }}
-            ))
+        where {{ history_reports_since(previous) }}
         union
         select
             record_kind,

@@ -33,14 +33,7 @@ with known as (
         util.uscc_is_valid(uscc)
         and reported_on <= {{ as_of_date() }}  -- noqa: LT02
         {%- if previous %}
-            and (
-                appended_at > {{ previous.built_at }}
-                or batch_id = any(array(
-                    select batch.batch_id
-                    from {{ source('ops', 'load_batch') }} as batch
-                    where batch.logical_date > {{ previous.as_of }} and batch.logical_date <= {{ as_of_date() }}
-                ))
-            )
+            and {{ history_reports_since(previous) }}
         {%- endif %}
 ),
 
